@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "policy.h"
+
+static const char *const kind_names[_IOPF_POLICY_MAX] = {
+	[IOPF_POLICY_EXACT] = "exact",
+	[IOPF_POLICY_FIXED] = "fixed",
+	[IOPF_POLICY_ADAPTIVE] = "adaptive",
+};
+
+const char *iopf_policy_kind_name(enum iopf_policy_kind kind)
+{
+	if (kind < 0 || kind >= _IOPF_POLICY_MAX)
+		return NULL;
+	return kind_names[kind];
+}
+
+void iopf_policy_default(enum iopf_policy_kind kind, struct iopf_policy *ret)
+{
+	*ret = (struct iopf_policy) {
+		.kind = kind,
+		.fixed_pages = IOPF_FIXED_PAGES_DEFAULT,
+		.min_pages = IOPF_ADAPTIVE_MIN_DEFAULT,
+		.max_pages = IOPF_ADAPTIVE_MAX_DEFAULT,
+	};
+}
+
+/* Window sizes are counts of pages from 1 to 2^20 (4 GiB). */
+static int parse_pages(const char *s, char **ret_end, uint32_t *ret)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || v == 0 || v > (1u << 20))
+		return -ERANGE;
+	*ret_end = end;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+int iopf_policy_parse(const char *text, struct iopf_policy *ret)
+{
+	struct iopf_policy p;
+	const char *args = NULL;
+	size_t namelen;
+	char *end;
+	int kind, r;
+
+	namelen = strcspn(text, ":");
+	if (text[namelen] == ':')
+		args = text + namelen + 1;
+
+	for (kind = 0; kind < _IOPF_POLICY_MAX; kind++)
+		if (strlen(kind_names[kind]) == namelen && !strncmp(text, kind_names[kind], namelen))
+			break;
+	if (kind == _IOPF_POLICY_MAX)
+		return -EINVAL;
+
+	iopf_policy_default(kind, &p);
+	if (!args)
+		goto done;
+
+	switch (p.kind) {
+	case IOPF_POLICY_EXACT:
+		return -EINVAL;
+	case IOPF_POLICY_FIXED:
+		r = parse_pages(args, &end, &p.fixed_pages);
+		if (r < 0)
+			return r;
+		if (*end)
+			return -EINVAL;
+		break;
+	case IOPF_POLICY_ADAPTIVE:
+		r = parse_pages(args, &end, &p.min_pages);
+		if (r < 0)
+			return r;
+		if (*end != ':')
+			return -EINVAL;
+		r = parse_pages(end + 1, &end, &p.max_pages);
+		if (r < 0)
+			return r;
+		if (*end || p.min_pages > p.max_pages)
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+done:
+	*ret = p;
+	return 0;
+}
+
+int iopf_policy_format(const struct iopf_policy *p, char *buf, size_t len)
+{
+	int n;
+
+	switch (p->kind) {
+	case IOPF_POLICY_EXACT:
+		n = snprintf(buf, len, "exact");
+		break;
+	case IOPF_POLICY_FIXED:
+		n = snprintf(buf, len, "fixed:%u", p->fixed_pages);
+		break;
+	case IOPF_POLICY_ADAPTIVE:
+		n = snprintf(buf, len, "adaptive:%u:%u", p->min_pages, p->max_pages);
+		break;
+	default:
+		return -EINVAL;
+	}
+	return n < 0 || (size_t)n >= len ? -ENOBUFS : 0;
+}
+
+/* Clamps [start, start + size) to the fault's DMA range; start is already inside it. */
+static struct iopf_window clamp_to_range(uint64_t start, uint64_t size,
+					 const struct iopf_fault_view *f)
+{
+	uint64_t range_end = f->dma_iova + f->dma_size;
+
+	if (start < f->dma_iova)
+		start = f->dma_iova;
+	if (size > range_end - start)
+		size = range_end - start;
+	return (struct iopf_window) { .iova = start, .size = size };
+}
+
+static struct iopf_window fixed_window(uint64_t page, uint32_t pages,
+				       const struct iopf_fault_view *f)
+{
+	uint64_t block = (uint64_t)pages << IOPF_PAGE_SHIFT;
+	uint64_t start = page - page % block;
+
+	/* The block may begin before the range: keep its end, trim its start. */
+	if (start < f->dma_iova)
+		return clamp_to_range(f->dma_iova, start + block - f->dma_iova, f);
+	return clamp_to_range(start, block, f);
+}
+
+static struct iopf_stream *find_stream(struct iopf_device_state *dev, uint64_t page)
+{
+	struct iopf_stream *victim = &dev->streams[0];
+
+	for (unsigned i = 0; i < IOPF_STREAMS_PER_DEVICE; i++) {
+		struct iopf_stream *s = &dev->streams[i];
+
+		/*
+		 * A stream continues when the device faults at or just past
+		 * the end of the window we gave it: "just past" lets short
+		 * strides count as sequential, and keeping it short stops a
+		 * random fault from passing for a continuation.
+		 */
+		if (s->valid && page >= s->next &&
+		    page - s->next < (IOPF_STREAM_SLACK_PAGES << IOPF_PAGE_SHIFT))
+			return s;
+		if (!s->valid || s->last_use < victim->last_use)
+			victim = s;
+	}
+	victim->valid = false;
+	return victim;
+}
+
+static struct iopf_window adaptive_window(const struct iopf_policy *p,
+					  struct iopf_device_state *dev, uint64_t page,
+					  const struct iopf_fault_view *f)
+{
+	struct iopf_stream *s = find_stream(dev, page);
+	struct iopf_window w;
+
+	if (s->valid) {
+		uint64_t grown = (uint64_t)s->window_pages * IOPF_ADAPTIVE_GROWTH;
+
+		s->window_pages = (uint32_t)MIN(grown, (uint64_t)p->max_pages);
+		dev->sequential_hits++;
+	} else {
+		/* A new stream, or one that lost its slot: random until proven otherwise. */
+		s->window_pages = p->min_pages;
+		s->valid = true;
+	}
+
+	w = clamp_to_range(page, (uint64_t)s->window_pages << IOPF_PAGE_SHIFT, f);
+	s->next = w.iova + w.size;
+	s->last_use = ++dev->clock;
+	return w;
+}
+
+struct iopf_window iopf_policy_window(const struct iopf_policy *p, struct iopf_device_state *dev,
+				      const struct iopf_fault_view *fault)
+{
+	uint64_t page = fault->iova & ~(IOPF_PAGE_SIZE - 1);
+
+	switch (p->kind) {
+	case IOPF_POLICY_FIXED:
+		return fixed_window(page, p->fixed_pages, fault);
+	case IOPF_POLICY_ADAPTIVE:
+		return adaptive_window(p, dev, page, fault);
+	case IOPF_POLICY_EXACT:
+	default:
+		return clamp_to_range(page, IOPF_PAGE_SIZE, fault);
+	}
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The policy engine: given a fault and what we know about the faulting
+ * device, how much memory around it should be pinned and mapped?  Pure
+ * functions over plain structs: no I/O, no clock, no globals, so tests and
+ * benchmarks drive it directly.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define IOPF_PAGE_SHIFT 12
+#define IOPF_PAGE_SIZE (UINT64_C(1) << IOPF_PAGE_SHIFT)
+
+enum iopf_policy_kind {
+	IOPF_POLICY_EXACT,    /* the faulting page only */
+	IOPF_POLICY_FIXED,    /* an aligned block of N pages (the seed's PREMAP) */
+	IOPF_POLICY_ADAPTIVE, /* per-stream window that grows on sequential hits */
+	_IOPF_POLICY_MAX,
+	_IOPF_POLICY_INVALID = -22,
+};
+
+#define IOPF_FIXED_PAGES_DEFAULT 512u      /* the seed's PREMAP */
+#define IOPF_ADAPTIVE_MIN_DEFAULT 1u
+#define IOPF_ADAPTIVE_MAX_DEFAULT 65536u   /* 256 MiB */
+#define IOPF_ADAPTIVE_GROWTH 4u
+#define IOPF_STREAMS_PER_DEVICE 32u
+#define IOPF_STREAM_SLACK_PAGES UINT64_C(16)
+
+struct iopf_policy {
+	enum iopf_policy_kind kind;
+	uint32_t fixed_pages;
+	uint32_t min_pages;
+	uint32_t max_pages;
+};
+
+/* What the policy needs of a fault record. */
+struct iopf_fault_view {
+	uint64_t iova;
+	uint64_t dma_iova;
+	uint64_t dma_size;
+};
+
+struct iopf_window {
+	uint64_t iova;
+	uint64_t size;
+};
+
+/* One detected access stream: the next page we expect and its window size. */
+struct iopf_stream {
+	uint64_t next;
+	uint64_t last_use;
+	uint32_t window_pages;
+	bool valid;
+};
+
+struct iopf_device_state {
+	struct iopf_stream streams[IOPF_STREAMS_PER_DEVICE];
+	uint64_t clock;
+	uint64_t sequential_hits;
+};
+
+void iopf_policy_default(enum iopf_policy_kind kind, struct iopf_policy *ret);
+/* Parses "exact", "fixed", "fixed:N", "adaptive" or "adaptive:MIN:MAX" (pages). */
+int iopf_policy_parse(const char *text, struct iopf_policy *ret);
+/* Writes the canonical text of @p, as iopf_policy_parse() accepts it. */
+int iopf_policy_format(const struct iopf_policy *p, char *buf, size_t len);
+const char *iopf_policy_kind_name(enum iopf_policy_kind kind);
+
+/*
+ * Decides the window for @fault.  The window is page aligned, contains the
+ * faulting page and lies inside the fault's DMA range.  Adaptive updates @dev;
+ * the other policies ignore it (it may be NULL for them).
+ */
+struct iopf_window iopf_policy_window(const struct iopf_policy *p, struct iopf_device_state *dev,
+				      const struct iopf_fault_view *fault);

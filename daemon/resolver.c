@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+
+#include "log.h"
+#include "macro.h"
+#include "resolver.h"
+
+int resolver_new(const struct iopf_backend *backend, const struct resolver_config *config,
+		 struct resolver **ret)
+{
+	struct resolver *r;
+	struct vfio_iopf_set_resolver attach = { .argsz = sizeof(attach) };
+	int e;
+
+	if (config->batch_max == 0 || config->batch_max > VFIO_IOPF_RESOLVE_MAX)
+		return -EINVAL;
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->backend = *backend;
+	r->config = *config;
+	r->eventfd = -EBADF;
+
+	r->batch = calloc(1, sizeof(*r->batch) + config->batch_max * sizeof(r->batch->entries[0]));
+	if (!r->batch) {
+		e = -ENOMEM;
+		goto fail;
+	}
+
+	r->ring_len = backend->ring.mmap_size;
+	r->ring_mem = mmap(NULL, r->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED, backend->ring_fd, 0);
+	if (r->ring_mem == MAP_FAILED) {
+		r->ring_mem = NULL;
+		e = log_error_errno(negative_errno(), "Failed to map the fault ring: %m");
+		goto fail;
+	}
+	e = iopf_ring_init(&r->ring, r->ring_mem, r->ring_len, &backend->ring);
+	if (e < 0) {
+		log_error_errno(e, "The fault ring layout the kernel reported is not usable: %m");
+		goto fail;
+	}
+
+	r->eventfd = RET_NERRNO(eventfd(0, EFD_CLOEXEC));
+	if (r->eventfd < 0) {
+		e = log_error_errno(r->eventfd, "Failed to create an eventfd: %m");
+		goto fail;
+	}
+	attach.eventfd = r->eventfd;
+	attach.timeout_ms = config->timeout_ms;
+	e = backend->ops->set_resolver(backend->data, &attach);
+	if (e < 0) {
+		log_error_errno(e, "Failed to attach as the resolver: %m");
+		goto fail;
+	}
+	*ret = r;
+	return 0;
+fail:
+	/* Not attached: make sure free does not detach someone else's resolver. */
+	r->eventfd = safe_close(r->eventfd);
+	resolver_free(r);
+	return e;
+}
+
+struct resolver *resolver_free(struct resolver *r)
+{
+	if (!r)
+		return NULL;
+	if (r->eventfd >= 0) {
+		struct vfio_iopf_set_resolver detach = { .argsz = sizeof(detach), .eventfd = -1 };
+		int e = r->backend.ops->set_resolver(r->backend.data, &detach);
+
+		if (e < 0)
+			log_warning_errno(e, "Failed to detach the resolver, ignoring: %m");
+		safe_close(r->eventfd);
+	}
+	if (r->ring_mem)
+		munmap(r->ring_mem, r->ring_len);
+	free(r->devices);
+	free(r->batch);
+	free(r);
+	return NULL;
+}
+
+/* Per-device policy state, grown as device ids appear. */
+static struct iopf_device_state *device_state(struct resolver *r, uint32_t dev_id)
+{
+	static struct iopf_device_state scratch;
+	struct iopf_device_state *d;
+	uint32_t n;
+
+	if (dev_id < r->ndevices)
+		return &r->devices[dev_id];
+	if (dev_id >= RESOLVER_DEVICES_MAX) {
+		/* Not a device we can track: decide without history. */
+		memset(&scratch, 0, sizeof(scratch));
+		return &scratch;
+	}
+	n = MAX(dev_id + 1, MIN(r->ndevices * 2, RESOLVER_DEVICES_MAX));
+	d = realloc(r->devices, n * sizeof(*d));
+	if (!d) {
+		memset(&scratch, 0, sizeof(scratch));
+		return &scratch;
+	}
+	memset(d + r->ndevices, 0, (n - r->ndevices) * sizeof(*d));
+	r->devices = d;
+	r->ndevices = n;
+	return &d[dev_id];
+}
+
+static void decide(struct resolver *r, const struct vfio_iopf_fault *f,
+		   struct vfio_iopf_resolve_entry *e)
+{
+	struct iopf_fault_view view = { .iova = f->iova, .dma_iova = f->dma_iova, .dma_size = f->dma_size };
+	struct iopf_window w;
+
+	/* The kernel checks windows anyway; a record that does not add up gets one page. */
+	if (f->iova < f->dma_iova || f->iova - f->dma_iova >= f->dma_size) {
+		view.dma_iova = f->iova & ~(IOPF_PAGE_SIZE - 1);
+		view.dma_size = IOPF_PAGE_SIZE;
+	}
+	w = iopf_policy_window(&r->config.policy, device_state(r, f->dev_id), &view);
+	*e = (struct vfio_iopf_resolve_entry) {
+		.cookie = f->cookie,
+		.map_iova = w.iova,
+		.map_size = w.size,
+		.response = VFIO_IOPF_RESPONSE_SUCCESS,
+	};
+	r->stats.pages_requested += w.size >> IOPF_PAGE_SHIFT;
+}
+
+static void check_overflow(struct resolver *r)
+{
+	uint32_t overflow = iopf_ring_overflow(&r->ring);
+
+	if (overflow != r->stats.overflow) {
+		log_warning("Fault ring overflowed: the kernel answered %u faults itself",
+			    overflow - r->stats.overflow);
+		r->stats.overflow = overflow;
+	}
+}
+
+int resolver_drain(struct resolver *r)
+{
+	int handled = 0;
+
+	for (;;) {
+		uint32_t head, n = iopf_ring_ready(&r->ring, &head);
+		int e;
+
+		if (n == 0)
+			break;
+		n = MIN(n, r->config.batch_max);
+		for (uint32_t i = 0; i < n; i++)
+			decide(r, iopf_ring_record(&r->ring, head + i), &r->batch->entries[i]);
+		/* Everything we need is in the batch now: give the slots back early. */
+		iopf_ring_consume(&r->ring, n);
+
+		r->batch->argsz = (uint32_t)(sizeof(*r->batch) + n * sizeof(r->batch->entries[0]));
+		r->batch->flags = 0;
+		r->batch->count = n;
+		r->batch->out_done = 0;
+		e = r->backend.ops->resolve(r->backend.data, r->batch);
+		if (e < 0)
+			return log_error_errno(e, "Failed to resolve a batch of %u faults: %m", n);
+
+		r->stats.faults += n;
+		r->stats.batches++;
+		for (uint32_t i = 0; i < r->batch->out_done; i++) {
+			int res = r->batch->entries[i].out_result;
+
+			if (res == -ENOENT)
+				r->stats.stale++;
+			else if (res < 0)
+				r->stats.errors++;
+		}
+		handled += (int)n;
+	}
+	check_overflow(r);
+	return handled;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The resolver: drains the fault ring in batches, asks the policy engine for
+ * a window per fault and hands each batch to the backend in one call.
+ */
+
+#include <stdint.h>
+
+#include "backend.h"
+#include "macro.h"
+#include "policy.h"
+#include "ring.h"
+
+#define RESOLVER_DEVICES_MAX 4096u
+
+struct resolver_config {
+	struct iopf_policy policy;
+	uint32_t batch_max;   /* faults per resolve call, 1 .. VFIO_IOPF_RESOLVE_MAX */
+	uint32_t timeout_ms;  /* passed to the kernel: when it stops waiting for us */
+};
+
+struct resolver_stats {
+	uint64_t faults;         /* records consumed */
+	uint64_t batches;        /* resolve calls */
+	uint64_t pages_requested;
+	uint64_t errors;         /* entries the backend refused */
+	uint64_t stale;          /* entries for faults already answered (ENOENT) */
+	uint32_t overflow;       /* last seen ring overflow counter */
+};
+
+struct resolver {
+	struct iopf_backend backend;
+	struct resolver_config config;
+	struct iopf_ring ring;
+	void *ring_mem;
+	size_t ring_len;
+	int eventfd;
+	struct iopf_device_state *devices;
+	uint32_t ndevices;
+	struct vfio_iopf_resolve *batch;
+	struct resolver_stats stats;
+};
+
+/* Maps the backend's ring, creates the eventfd and attaches as its resolver. */
+int resolver_new(const struct iopf_backend *backend, const struct resolver_config *config,
+		 struct resolver **ret);
+/* Detaches (the kernel answers what is left) and frees. */
+struct resolver *resolver_free(struct resolver *r);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct resolver *, resolver_free);
+
+/* Handles every record in the ring; returns how many, or a negative errno. */
+int resolver_drain(struct resolver *r);

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+
+#include "log.h"
+#include "loop.h"
+#include "simulate.h"
+
+#define PROGRESS_DELAY_NS 1000000000L  /* runs shorter than this print no progress */
+#define PROGRESS_PERIOD_NS 250000000L
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct sim *, sim_free);
+
+struct run_state {
+	struct sim *sim;
+	struct resolver *resolver;
+	uint64_t total_accesses;
+	bool progress_shown;
+};
+
+void simulate_options_default(struct simulate_options *ret)
+{
+	*ret = (struct simulate_options) { .attach = true };
+	sim_config_default(&ret->sim);
+	iopf_policy_default(IOPF_POLICY_ADAPTIVE, &ret->resolver.policy);
+	ret->resolver.batch_max = VFIO_IOPF_RESOLVE_MAX;
+	ret->resolver.timeout_ms = 1000;
+}
+
+static int on_faults(struct loop *l, struct loop_source *src)
+{
+	struct run_state *st = src->userdata;
+	int r;
+
+	(void)l;
+	r = resolver_drain(st->resolver);
+	return r < 0 ? r : 0;
+}
+
+static int on_done(struct loop *l, struct loop_source *src)
+{
+	struct run_state *st = src->userdata;
+
+	/* The devices are done, but records may still sit in the ring. */
+	if (st->resolver) {
+		int r = resolver_drain(st->resolver);
+
+		if (r < 0)
+			return r;
+	}
+	loop_exit(l, 0);
+	return 0;
+}
+
+static int on_signal(struct loop *l, struct loop_source *src)
+{
+	const struct signalfd_siginfo *si = (const void *)src->buf;
+
+	log_notice("Received %s, stopping the simulation.", strsignal((int)si->ssi_signo));
+	loop_exit(l, -EINTR);
+	return 0;
+}
+
+static int on_progress(struct loop *l, struct loop_source *src)
+{
+	struct run_state *st = src->userdata;
+	struct sim_stats s;
+
+	(void)l;
+	sim_get_stats(st->sim, &s);
+	fprintf(stderr, "\r  %llu faults, %llu of %llu accesses (%.0f%%), %.1f s ",
+		(unsigned long long)s.faults, (unsigned long long)s.accesses,
+		(unsigned long long)st->total_accesses,
+		st->total_accesses ? 100.0 * (double)s.accesses / (double)st->total_accesses : 100.0,
+		(double)s.elapsed_ns / 1e9);
+	st->progress_shown = true;
+	return 0;
+}
+
+static int timerfd_periodic(long delay_ns, long period_ns)
+{
+	struct itimerspec its = {
+		.it_value = { .tv_sec = delay_ns / 1000000000L, .tv_nsec = delay_ns % 1000000000L },
+		.it_interval = { .tv_sec = period_ns / 1000000000L, .tv_nsec = period_ns % 1000000000L },
+	};
+	int fd = RET_NERRNO(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC));
+
+	if (fd < 0)
+		return fd;
+	if (timerfd_settime(fd, 0, &its, NULL) < 0) {
+		int r = negative_errno();
+
+		safe_close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static int signalfd_for(const sigset_t *mask)
+{
+	return RET_NERRNO(signalfd(-1, mask, SFD_CLOEXEC));
+}
+
+static int run_loop(struct run_state *st, bool progress)
+{
+	_cleanup_close_ int timer_fd = -EBADF, sig_fd = -EBADF;
+	struct loop_source faults = { .size = 8, .handler = on_faults, .userdata = st };
+	struct loop_source done = { .size = 8, .handler = on_done, .userdata = st };
+	struct loop_source sig = { .size = sizeof(struct signalfd_siginfo), .handler = on_signal };
+	struct loop_source tick = { .size = 8, .handler = on_progress, .userdata = st };
+	sigset_t mask, old;
+	struct loop l;
+	int r;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sig_fd = signalfd_for(&mask);
+	if (sig_fd < 0)
+		return log_error_errno(sig_fd, "Failed to create a signalfd: %m");
+	if (progress) {
+		timer_fd = timerfd_periodic(PROGRESS_DELAY_NS, PROGRESS_PERIOD_NS);
+		if (timer_fd < 0)
+			return log_error_errno(timer_fd, "Failed to create a timerfd: %m");
+	}
+
+	r = loop_init(&l);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up io_uring: %m");
+
+	done.fd = sim_done_fd(st->sim);
+	sig.fd = sig_fd;
+	tick.fd = timer_fd;
+	r = loop_add(&l, &done);
+	if (r >= 0)
+		r = loop_add(&l, &sig);
+	if (r >= 0 && st->resolver) {
+		faults.fd = st->resolver->eventfd;
+		r = loop_add(&l, &faults);
+	}
+	if (r >= 0 && progress)
+		r = loop_add(&l, &tick);
+	if (r < 0) {
+		loop_done(&l);
+		return log_error_errno(r, "Failed to start the event loop: %m");
+	}
+
+	pthread_sigmask(SIG_BLOCK, &mask, &old);
+	r = sim_start(st->sim);
+	if (r < 0)
+		log_error_errno(r, "Failed to start the simulated devices: %m");
+	else
+		r = loop_run(&l);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	loop_done(&l);
+
+	if (st->progress_shown)
+		fputc('\n', stderr);
+	return r;
+}
+
+int simulate_run(const struct simulate_options *o, struct simulate_result *ret)
+{
+	_cleanup_(sim_freep) struct sim *sim = NULL;
+	_cleanup_(resolver_freep) struct resolver *resolver = NULL;
+	struct run_state st = { 0 };
+	struct iopf_backend backend;
+	int r;
+
+	r = sim_new(&o->sim, &sim);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up the simulated VM: %m");
+	iopf_backend_sim(sim, &backend);
+
+	if (o->attach) {
+		r = resolver_new(&backend, &o->resolver, &resolver);
+		if (r < 0)
+			return r;
+	}
+
+	st.sim = sim;
+	st.resolver = resolver;
+	st.total_accesses = workload_total_accesses(&(struct workload_config) {
+		.kind = o->sim.workload.kind,
+		.npages = o->sim.memory_bytes >> IOPF_PAGE_SHIFT,
+		.nstreams = o->sim.ndevices * o->sim.streams_per_device,
+		.accesses = o->sim.workload.accesses,
+		.stride_pages = o->sim.workload.stride_pages,
+	});
+
+	r = run_loop(&st, o->progress);
+	if (r < 0)
+		return r;
+	r = sim_wait(sim);
+	if (r < 0)
+		return r;
+
+	*ret = (struct simulate_result) { .total_accesses = st.total_accesses };
+	sim_get_stats(sim, &ret->sim);
+	if (resolver)
+		ret->resolver = resolver->stats;
+	return 0;
+}

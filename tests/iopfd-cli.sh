@@ -1,0 +1,61 @@
+#!/bin/bash
+# Description: iopfd's command line: usage errors exit 2 with a clear message,
+# the demo prints its summary, --json is machine readable; run against both
+# the normal and the sanitizer build.
+set -u
+
+fail=0
+check() { # description, then the command's status must be 0
+	if [ "$2" -ne 0 ]; then
+		echo "FAIL: $1"
+		fail=1
+	else
+		echo "ok: $1"
+	fi
+}
+
+for iopfd in "$top_builddir/iopfd" "$top_builddir/tests/iopfd-san"; do
+	echo "== $iopfd"
+
+	out=$("$iopfd" --simulate nosuch 2>&1); rc=$?
+	[ $rc -eq 2 ] && grep -q "unknown workload 'nosuch'; valid workloads: sequential, strided, random, hotset, mix" <<<"$out"
+	check "unknown workload lists the valid ones" $?
+
+	out=$("$iopfd" 2>&1); rc=$?
+	[ $rc -eq 2 ] && grep -q "nothing to do" <<<"$out"
+	check "no arguments is a usage error" $?
+
+	for bad in "--policy=fixed:0" "--policy=bogus" "--memory=1000" "--memory=1Q" "--devices=0" \
+		   "--devices=x" "--batch=1025" "--ring-entries=100" "--zipf=-1" "--pin-limit=12" \
+		   "--queue-depth=4097" "--no-such-option"; do
+		out=$("$iopfd" --simulate random $bad 2>&1); rc=$?
+		[ $rc -eq 2 ] && grep -q "Try '.*--help'" <<<"$out"
+		check "rejects $bad with status 2" $?
+	done
+	out=$("$iopfd" --simulate random extra 2>&1); rc=$?
+	[ $rc -eq 2 ] && grep -q "unexpected argument 'extra'" <<<"$out"
+	check "rejects a stray argument" $?
+
+	out=$("$iopfd" --help); rc=$?
+	[ $rc -eq 0 ] && grep -q -- "--simulate=WORKLOAD" <<<"$out"
+	check "--help" $?
+	"$iopfd" --version | grep -q "^iopfd\(-san\)\? [0-9]"
+	check "--version" $?
+
+	out=$("$iopfd" --simulate sequential --memory 64M); rc=$?
+	[ $rc -eq 0 ] && grep -q "faults .*resolved by iopfd" <<<"$out" && grep -q "over-mapping 1.00x" <<<"$out" \
+		&& grep -q "fault latency   p50" <<<"$out" && grep -q "faults/s" <<<"$out"
+	check "demo prints the summary" $?
+
+	out=$("$iopfd" --simulate mix --memory 32M --devices 3 --queue-depth 4 --ranges 2 --json); rc=$?
+	faults=$(sed -n 's/^ *"faults": \([0-9]*\),$/\1/p' <<<"$out")
+	resolved=$(sed -n 's/^ *"resolved": \([0-9]*\),$/\1/p' <<<"$out")
+	fallback=$(sed -n 's/^ *"fallback": \([0-9]*\),$/\1/p' <<<"$out")
+	[ $rc -eq 0 ] && [ -n "$faults" ] && [ "$faults" -gt 0 ] && [ "$faults" -eq $((resolved + fallback)) ]
+	check "--json counts add up ($faults = $resolved + $fallback)" $?
+
+	out=$("$iopfd" --simulate random --memory 16M --no-resolver --json); rc=$?
+	grep -q '"policy": "none (kernel fallback only)"' <<<"$out" && grep -q '"resolved": 0,' <<<"$out"
+	check "--no-resolver leaves faults to the kernel" $?
+done
+exit $fail

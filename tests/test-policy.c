@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Description: window arithmetic, alignment, range ends and adaptive growth/shrink. */
+#include <string.h>
+
+#include "check-helpers.h"
+#include "policy.h"
+
+#define PAGE IOPF_PAGE_SIZE
+#define GIB (UINT64_C(1) << 30)
+
+static struct iopf_fault_view fault_at(uint64_t iova, uint64_t dma_iova, uint64_t dma_size)
+{
+	return (struct iopf_fault_view) { .iova = iova, .dma_iova = dma_iova, .dma_size = dma_size };
+}
+
+static struct iopf_policy policy(const char *text)
+{
+	struct iopf_policy p;
+
+	ck_assert_int_eq(iopf_policy_parse(text, &p), 0);
+	return p;
+}
+
+START_TEST(exact_is_one_page)
+{
+	struct iopf_policy p = policy("exact");
+	struct iopf_fault_view f = fault_at(5 * PAGE + 123, 0, GIB);
+	struct iopf_window w = iopf_policy_window(&p, NULL, &f);
+
+	ck_assert_uint_eq(w.iova, 5 * PAGE);
+	ck_assert_uint_eq(w.size, PAGE);
+}
+END_TEST
+
+START_TEST(fixed_is_aligned_block)
+{
+	struct iopf_policy p = policy("fixed");
+	struct iopf_fault_view f = fault_at(700 * PAGE, 0, GIB);
+	struct iopf_window w = iopf_policy_window(&p, NULL, &f);
+
+	ck_assert_uint_eq(p.fixed_pages, 512);
+	ck_assert_uint_eq(w.iova, 512 * PAGE);
+	ck_assert_uint_eq(w.size, 512 * PAGE);
+	ck_assert_uint_le(w.iova, f.iova);
+	ck_assert_uint_gt(w.iova + w.size, f.iova);
+}
+END_TEST
+
+START_TEST(fixed_clamped_to_range_start_and_end)
+{
+	struct iopf_policy p = policy("fixed:16");
+	/* A range starting mid-block: the block's start is trimmed, its end kept. */
+	struct iopf_fault_view f = fault_at(0x13000, 0x11000, 0x100000);
+	struct iopf_window w = iopf_policy_window(&p, NULL, &f);
+
+	ck_assert_uint_eq(w.iova, 0x11000);
+	ck_assert_uint_eq(w.iova + w.size, 0x20000);
+
+	/* A range ending mid-block: never map past its end. */
+	f = fault_at(0x31000, 0x11000, 0x22000);
+	w = iopf_policy_window(&p, NULL, &f);
+	ck_assert_uint_eq(w.iova, 0x30000);
+	ck_assert_uint_eq(w.iova + w.size, 0x33000);
+}
+END_TEST
+
+START_TEST(adaptive_grows_on_sequential_hits)
+{
+	struct iopf_policy p = policy("adaptive:1:64");
+	struct iopf_device_state dev = { 0 };
+	uint64_t expect[] = { 1, 4, 16, 64, 64, 64 };
+	uint64_t iova = 0;
+
+	for (size_t i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
+		struct iopf_fault_view f = fault_at(iova, 0, GIB);
+		struct iopf_window w = iopf_policy_window(&p, &dev, &f);
+
+		ck_assert_uint_eq(w.iova, iova);
+		ck_assert_uint_eq(w.size, expect[i] * PAGE);
+		iova = w.iova + w.size; /* the device faults right after the window */
+	}
+	ck_assert_uint_eq(dev.sequential_hits, 5);
+}
+END_TEST
+
+START_TEST(adaptive_shrinks_on_random_access)
+{
+	struct iopf_policy p = policy("adaptive:2:1024");
+	struct iopf_device_state dev = { 0 };
+	struct iopf_fault_view f = fault_at(0, 0, GIB);
+	struct iopf_window w = { 0 };
+
+	for (int i = 0; i < 5; i++) {
+		f.iova = w.iova + w.size;
+		w = iopf_policy_window(&p, &dev, &f);
+	}
+	ck_assert_uint_eq(w.size, 512 * PAGE);
+
+	/* Far away from the stream: a new stream, back at the minimum. */
+	f.iova = GIB / 2;
+	w = iopf_policy_window(&p, &dev, &f);
+	ck_assert_uint_eq(w.size, 2 * PAGE);
+	/* Faulting again elsewhere, not at the end of a window: still minimal. */
+	f.iova = GIB / 4 + 7 * PAGE;
+	w = iopf_policy_window(&p, &dev, &f);
+	ck_assert_uint_eq(w.size, 2 * PAGE);
+}
+END_TEST
+
+START_TEST(adaptive_tracks_interleaved_streams)
+{
+	struct iopf_policy p = policy("adaptive");
+	struct iopf_device_state dev = { 0 };
+	uint64_t next[4];
+
+	for (int s = 0; s < 4; s++)
+		next[s] = (uint64_t)s * (GIB / 4);
+	for (int round = 0; round < 4; round++)
+		for (int s = 0; s < 4; s++) {
+			struct iopf_fault_view f = fault_at(next[s], 0, GIB);
+			struct iopf_window w = iopf_policy_window(&p, &dev, &f);
+
+			next[s] = w.iova + w.size;
+		}
+	/* Each stream grew independently: 1 + 4 + 16 + 64 pages. */
+	for (int s = 0; s < 4; s++)
+		ck_assert_uint_eq(next[s], (uint64_t)s * (GIB / 4) + 85 * PAGE);
+}
+END_TEST
+
+START_TEST(adaptive_never_crosses_range_end)
+{
+	struct iopf_policy p = policy("adaptive");
+	struct iopf_device_state dev = { 0 };
+	uint64_t base = 3 * GIB, size = 100 * PAGE, iova = base;
+
+	while (iova < base + size) {
+		struct iopf_fault_view f = fault_at(iova, base, size);
+		struct iopf_window w = iopf_policy_window(&p, &dev, &f);
+
+		ck_assert_uint_ge(w.iova, base);
+		ck_assert_uint_le(w.iova + w.size, base + size);
+		ck_assert_uint_gt(w.size, 0);
+		iova = w.iova + w.size;
+	}
+}
+END_TEST
+
+START_TEST(parse_and_format_round_trip)
+{
+	const char *good[] = { "exact", "fixed:512", "fixed:1", "adaptive:1:65536", "adaptive:8:8" };
+	const char *bad[] = { "", "exactly", "fixed:", "fixed:0", "fixed:x", "fixed:12x", "exact:1",
+			      "adaptive:4", "adaptive:8:4", "adaptive:1:2:3", "fixed:99999999999",
+			      "fixed:-1", "ADAPTIVE" };
+	struct iopf_policy p;
+	char buf[64];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ck_assert_int_eq(iopf_policy_parse(good[i], &p), 0);
+		ck_assert_int_eq(iopf_policy_format(&p, buf, sizeof(buf)), 0);
+		ck_assert_str_eq(buf, good[i]);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(iopf_policy_parse(bad[i], &p) < 0, "accepted '%s'", bad[i]);
+
+	ck_assert_int_eq(iopf_policy_parse("fixed", &p), 0);
+	ck_assert_int_eq(iopf_policy_format(&p, buf, 4), -ENOBUFS);
+}
+END_TEST
+
+TEST_MAIN("policy", exact_is_one_page, fixed_is_aligned_block, fixed_clamped_to_range_start_and_end,
+	  adaptive_grows_on_sequential_hits, adaptive_shrinks_on_random_access,
+	  adaptive_tracks_interleaved_streams, adaptive_never_crosses_range_end,
+	  parse_and_format_round_trip)

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Description: iopfd's resolver serves the simulator end to end, through the
+ * ring, the eventfd and the io_uring loop, for every workload and policy, and
+ * the counts add up.
+ */
+#include "check-helpers.h"
+#include "log.h"
+#include "simulate.h"
+
+static struct simulate_options opts(enum workload_kind kind, const char *policy, uint64_t memory,
+				    uint32_t devices, uint32_t depth)
+{
+	struct simulate_options o;
+
+	simulate_options_default(&o);
+	o.sim.workload.kind = kind;
+	o.sim.memory_bytes = memory;
+	o.sim.ndevices = devices;
+	o.sim.streams_per_device = depth;
+	ck_assert_int_eq(iopf_policy_parse(policy, &o.resolver.policy), 0);
+	return o;
+}
+
+static void assert_consistent(const struct simulate_options *o, const struct simulate_result *r)
+{
+	const struct sim_stats *s = &r->sim;
+
+	ck_assert_uint_eq(s->outstanding, 0);
+	ck_assert_uint_eq(s->faults, s->resolved + s->fallback + s->invalid);
+	ck_assert_uint_eq(s->invalid, 0);
+	/* Every access of the workload completed. */
+	ck_assert_uint_eq(s->accesses, r->total_accesses);
+	ck_assert_uint_eq(s->double_maps, 0);
+	ck_assert_uint_le(s->touched_pages, s->mapped_pages);
+	ck_assert_uint_le(s->mapped_pages, o->sim.memory_bytes >> IOPF_PAGE_SHIFT);
+	if (o->attach) {
+		/* Everything forwarded was consumed by the resolver. */
+		ck_assert_uint_eq(r->resolver.faults, s->forwarded);
+		ck_assert_uint_eq(r->resolver.errors, 0);
+		ck_assert_uint_eq(s->resolved + r->resolver.stale, r->resolver.faults);
+	}
+}
+
+START_TEST(every_workload_and_policy)
+{
+	const char *policies[] = { "exact", "fixed", "fixed:16", "adaptive" };
+
+	for (int k = 0; k < _WORKLOAD_MAX; k++)
+		for (size_t p = 0; p < sizeof(policies) / sizeof(policies[0]); p++) {
+			struct simulate_options o = opts(k, policies[p], 32u << 20, 3, 5);
+			struct simulate_result r;
+
+			o.sim.nranges = 3;
+			ck_assert_int_eq(simulate_run(&o, &r), 0);
+			assert_consistent(&o, &r);
+			ck_assert_uint_gt(r.sim.faults, 0);
+			if (p == 0)
+				ck_assert_uint_eq(r.sim.mapped_pages, r.sim.touched_pages);
+		}
+}
+END_TEST
+
+START_TEST(sequential_gib_adaptive_beats_fixed)
+{
+	struct simulate_options a = opts(WORKLOAD_SEQUENTIAL, "adaptive", 1u << 30, 1, 1);
+	struct simulate_options f = opts(WORKLOAD_SEQUENTIAL, "fixed", 1u << 30, 1, 1);
+	struct simulate_result ra, rf;
+
+	ck_assert_int_eq(simulate_run(&a, &ra), 0);
+	ck_assert_int_eq(simulate_run(&f, &rf), 0);
+	assert_consistent(&a, &ra);
+	assert_consistent(&f, &rf);
+	ck_assert_uint_eq(rf.sim.faults, 512);
+	ck_assert_uint_le(ra.sim.faults, 16);
+	ck_assert_uint_eq(ra.sim.mapped_pages, ra.sim.touched_pages);
+}
+END_TEST
+
+START_TEST(random_adaptive_does_not_overmap)
+{
+	struct simulate_options o = opts(WORKLOAD_RANDOM, "adaptive", 256u << 20, 2, 16);
+	struct simulate_result r;
+
+	ck_assert_int_eq(simulate_run(&o, &r), 0);
+	assert_consistent(&o, &r);
+	ck_assert_uint_le(r.sim.mapped_pages * 100, r.sim.touched_pages * 125);
+}
+END_TEST
+
+START_TEST(one_at_a_time_and_kernel_only)
+{
+	struct simulate_options o = opts(WORKLOAD_MIX, "adaptive", 16u << 20, 2, 4);
+	struct simulate_result r;
+
+	o.resolver.batch_max = 1;
+	ck_assert_int_eq(simulate_run(&o, &r), 0);
+	assert_consistent(&o, &r);
+	ck_assert_uint_eq(r.resolver.batches, r.resolver.faults);
+
+	o.attach = false;
+	ck_assert_int_eq(simulate_run(&o, &r), 0);
+	assert_consistent(&o, &r);
+	ck_assert_uint_eq(r.sim.fallback, r.sim.faults);
+	ck_assert_uint_eq(r.sim.forwarded, 0);
+}
+END_TEST
+
+START_TEST(tiny_ring_overflows_without_loss)
+{
+	struct simulate_options o = opts(WORKLOAD_RANDOM, "exact", 16u << 20, 8, 64);
+	struct simulate_result r;
+
+	o.sim.ring_entries = 64;
+	ck_assert_int_eq(simulate_run(&o, &r), 0);
+	assert_consistent(&o, &r);
+	ck_assert_uint_gt(r.sim.overflow, 0);
+	ck_assert_uint_eq(r.resolver.overflow, r.sim.overflow);
+}
+END_TEST
+
+TEST_MAIN("simulate", every_workload_and_policy, sequential_gib_adaptive_beats_fixed,
+	  random_adaptive_does_not_overmap, one_at_a_time_and_kernel_only,
+	  tiny_ring_overflows_without_loss)
