@@ -1,0 +1,10 @@
+#!/bin/bash
+# Every test: install, build, run the unit, sanitizer, valgrind and
+# integration tests, and check that a release tarball builds and passes too.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh --kernel
+scripts/build.sh
+cd build
+make check VERBOSE=1
+make distcheck VERBOSE=1
