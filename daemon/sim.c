@@ -14,6 +14,7 @@
 #include "policy.h"
 #include "ring.h"
 #include "sim.h"
+#include "time-util.h"
 
 #define SIM_RANGE_GAP (UINT64_C(1) << 30)      /* unmapped IOVA between DMA ranges */
 #define SIM_MEMORY_MAX (UINT64_C(1) << 40)
@@ -80,14 +81,6 @@ struct sim {
 	uint64_t start_ns;
 	struct sim_stats stats;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static bool bit_test(const uint64_t *map, uint64_t bit)
 {

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "loop.h"
 #include "simulate.h"
+#include "time-util.h"
 
 #define PROGRESS_DELAY_NS 1000000000L  /* runs shorter than this print no progress */
 #define PROGRESS_PERIOD_NS 250000000L
@@ -19,6 +20,7 @@ struct run_state {
 	struct sim *sim;
 	struct resolver *resolver;
 	uint64_t total_accesses;
+	uint64_t start_ns;
 	bool progress_shown;
 };
 
@@ -76,7 +78,7 @@ static int on_progress(struct loop *l, struct loop_source *src)
 		(unsigned long long)s.faults, (unsigned long long)s.accesses,
 		(unsigned long long)st->total_accesses,
 		st->total_accesses ? 100.0 * (double)s.accesses / (double)st->total_accesses : 100.0,
-		(double)s.elapsed_ns / 1e9);
+		(double)(now_ns() - st->start_ns) / 1e9);
 	st->progress_shown = true;
 	return 0;
 }
@@ -150,6 +152,7 @@ static int run_loop(struct run_state *st, bool progress)
 	}
 
 	pthread_sigmask(SIG_BLOCK, &mask, &old);
+	st->start_ns = now_ns();
 	r = sim_start(st->sim);
 	if (r < 0)
 		log_error_errno(r, "Failed to start the simulated devices: %m");
