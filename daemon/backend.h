@@ -28,3 +28,6 @@ struct iopf_backend {
 struct sim;
 /* A backend view of @sim; the sim stays owned by the caller. */
 void iopf_backend_sim(struct sim *sim, struct iopf_backend *ret);
+
+/* A backend on a real iopf fd (from VFIO_IOMMU_ENABLE_IOPF); the fd stays the caller's. */
+int iopf_backend_vfio(int iopf_fd, struct iopf_backend *ret);

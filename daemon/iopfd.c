@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * iopfd: the userspace I/O page fault resolver.  This build serves the
- * simulator backend; the VFIO backend plugs into the same resolver.
+ * iopfd: the userspace I/O page fault resolver.  It serves a real iopf fd
+ * (--iopf-fd) or a simulated VM (--simulate) with the same resolver.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,24 +12,39 @@
 
 #include "log.h"
 #include "parse.h"
+#include "serve.h"
 #include "simulate.h"
 
 #define EXIT_USAGE 2
 
 static struct simulate_options arg_options;
 static const char *arg_workload;
+static const char *arg_sim_option; /* name of the first option only --simulate takes */
+static int arg_iopf_fd = -1;
+static int arg_ready_fd = -1;
 static bool arg_json;
 
 static void help(void)
 {
-	printf("Usage: %s --simulate WORKLOAD [OPTIONS]\n"
+	printf("Usage: %s --iopf-fd=FD [OPTIONS]\n"
+	       "       %s --simulate=WORKLOAD [OPTIONS]\n"
 	       "\n"
-	       "Resolve I/O page faults of a simulated VM with passthrough devices and\n"
-	       "report what it cost.\n"
+	       "Resolve I/O page faults of VFIO passthrough devices, or of a simulated VM,\n"
+	       "and report what it cost.\n"
 	       "\n"
+	       "      --iopf-fd=FD          serve this inherited iopf fd until SIGINT/SIGTERM\n"
+	       "      --ready-fd=FD         write one byte to FD once attached, then close it\n"
 	       "  -s, --simulate=WORKLOAD   run a simulated VM: %s\n"
 	       "  -p, --policy=POLICY       exact | fixed[:PAGES] | adaptive[:MIN:MAX]\n"
 	       "                            (default adaptive:%u:%u)\n"
+	       "  -b, --batch=N             faults per resolve call, 1..%u (default %u)\n"
+	       "      --timeout=MS          kernel waits this long for iopfd (default 1000)\n"
+	       "      --json                print the summary as JSON\n"
+	       "  -v, --verbose             log debug messages\n"
+	       "  -h, --help                show this help\n"
+	       "      --version             show the version\n"
+	       "\n"
+	       "Simulation only:\n"
 	       "      --no-resolver         leave every fault to the in-kernel fallback window\n"
 	       "  -m, --memory=SIZE         VM memory, K/M/G/T suffixes (default 1G)\n"
 	       "  -d, --devices=N           simulated devices (default 1)\n"
@@ -42,16 +57,10 @@ static void help(void)
 	       "      --seed=N              random seed (default 1)\n"
 	       "      --pin-limit=SIZE      locked memory limit of the VM (default none)\n"
 	       "      --fallback-pages=N    the kernel's fallback window (default %u)\n"
-	       "  -b, --batch=N             faults per resolve call, 1..%u (default %u)\n"
-	       "      --ring-entries=N      fault ring size, a power of two (default 4096)\n"
-	       "      --timeout=MS          kernel waits this long for iopfd (default 1000)\n"
-	       "      --json                print the summary as JSON\n"
-	       "  -v, --verbose             log debug messages\n"
-	       "  -h, --help                show this help\n"
-	       "      --version             show the version\n",
-	       program_invocation_short_name, workload_kind_list(), IOPF_ADAPTIVE_MIN_DEFAULT,
-	       IOPF_ADAPTIVE_MAX_DEFAULT, IOPF_FIXED_PAGES_DEFAULT, VFIO_IOPF_RESOLVE_MAX,
-	       VFIO_IOPF_RESOLVE_MAX);
+	       "      --ring-entries=N      fault ring size, a power of two (default 4096)\n",
+	       program_invocation_short_name, program_invocation_short_name, workload_kind_list(),
+	       IOPF_ADAPTIVE_MIN_DEFAULT, IOPF_ADAPTIVE_MAX_DEFAULT, VFIO_IOPF_RESOLVE_MAX,
+	       VFIO_IOPF_RESOLVE_MAX, IOPF_FIXED_PAGES_DEFAULT);
 }
 
 static _printf_(1, 2) int usage_error(const char *format, ...)
@@ -78,9 +87,13 @@ enum {
 	ARG_TIMEOUT,
 	ARG_JSON,
 	ARG_VERSION,
+	ARG_IOPF_FD,
+	ARG_READY_FD,
 };
 
 static const struct option options[] = {
+	{ "iopf-fd", required_argument, NULL, ARG_IOPF_FD },
+	{ "ready-fd", required_argument, NULL, ARG_READY_FD },
 	{ "simulate", required_argument, NULL, 's' },
 	{ "policy", required_argument, NULL, 'p' },
 	{ "no-resolver", no_argument, NULL, ARG_NO_RESOLVER },
@@ -104,6 +117,14 @@ static const struct option options[] = {
 	{}
 };
 
+static const char *option_name(int c)
+{
+	for (const struct option *opt = options; opt->name; opt++)
+		if (opt->val == c)
+			return opt->name;
+	return "?";
+}
+
 /* Parses one option's value; on failure names the option and the bad value. */
 static int parse_option(int c, const char *value)
 {
@@ -122,6 +143,17 @@ static int parse_option(int c, const char *value)
 			return -EINVAL;
 		}
 		return 0;
+	case ARG_IOPF_FD:
+	case ARG_READY_FD: {
+		uint32_t fd;
+
+		r = parse_u32(value, INT32_MAX, &fd);
+		if (r < 0 || fd <= STDERR_FILENO)
+			return usage_error("invalid --%s '%s': an open file descriptor above 2",
+					   c == ARG_IOPF_FD ? "iopf-fd" : "ready-fd", value);
+		*(c == ARG_IOPF_FD ? &arg_iopf_fd : &arg_ready_fd) = (int)fd;
+		return 0;
+	}
 	case 'p':
 		r = iopf_policy_parse(value, &o->resolver.policy);
 		if (r < 0)
@@ -184,16 +216,24 @@ static int parse_option(int c, const char *value)
 	/* Counts of things: zero is never meaningful. */
 	if (r >= 0 && value[0] == '0' && c != ARG_SEED && c != ARG_TIMEOUT)
 		r = -EINVAL;
-	if (r < 0) {
-		for (const struct option *opt = options; opt->name; opt++)
-			if (opt->val == c) {
-				fprintf(stderr, "%s: invalid --%s '%s'\n", program_invocation_short_name,
-					opt->name, value);
-				break;
-			}
-		fprintf(stderr, "Try '%s --help' for more information.\n", program_invocation_short_name);
-	}
+	if (r < 0)
+		return usage_error("invalid --%s '%s'", option_name(c), value);
 	return r;
+}
+
+static bool is_simulation_option(int c)
+{
+	switch (c) {
+	case 'p':
+	case 'b':
+	case ARG_TIMEOUT:
+	case ARG_IOPF_FD:
+	case ARG_READY_FD:
+	case 's':
+		return false;
+	default:
+		return true;
+	}
 }
 
 /* Returns 1 to run, 0 to exit successfully (help, version), <0 on a usage error. */
@@ -226,12 +266,22 @@ static int parse_argv(int argc, char *argv[])
 			r = parse_option(c, optarg);
 			if (r < 0)
 				return r;
+			if (!arg_sim_option && is_simulation_option(c))
+				arg_sim_option = option_name(c);
 		}
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (arg_iopf_fd >= 0 && arg_workload)
+		return usage_error("--iopf-fd and --simulate exclude each other");
+	if (arg_iopf_fd >= 0 && arg_sim_option)
+		return usage_error("--%s only applies to --simulate", arg_sim_option);
+	if (arg_ready_fd >= 0 && arg_iopf_fd < 0)
+		return usage_error("--ready-fd only applies to --iopf-fd");
+	if (arg_iopf_fd >= 0)
+		return 1;
 	if (!arg_workload)
-		return usage_error("nothing to do: give --simulate WORKLOAD (the VFIO backend comes with the kernel series)");
+		return usage_error("nothing to do: give --iopf-fd=FD or --simulate=WORKLOAD");
 	if ((uint64_t)arg_options.sim.ndevices * arg_options.sim.streams_per_device > 4096)
 		return usage_error("--devices x --queue-depth must not exceed 4096");
 	if ((arg_options.sim.memory_bytes >> IOPF_PAGE_SHIFT) <
@@ -240,9 +290,39 @@ static int parse_argv(int argc, char *argv[])
 	return 1;
 }
 
-int main(int argc, char *argv[])
+static int serve(void)
+{
+	struct serve_result result;
+	int r;
+
+	r = serve_run(arg_iopf_fd, &arg_options.resolver, arg_ready_fd, &result);
+	safe_close(arg_ready_fd);
+	if (r < 0)
+		return r;
+	if (arg_json)
+		return serve_report_json(stdout, &result);
+	serve_report(stdout, &result);
+	return 0;
+}
+
+static int simulate(void)
 {
 	struct simulate_result result;
+	int r;
+
+	if (arg_json)
+		arg_options.progress = false;
+	r = simulate_run(&arg_options, &result);
+	if (r < 0)
+		return r;
+	if (arg_json)
+		return simulate_report_json(stdout, &arg_options, &result);
+	simulate_report(stdout, &arg_options, &result);
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
 	int r;
 
 	log_open();
@@ -250,19 +330,6 @@ int main(int argc, char *argv[])
 	if (r <= 0)
 		return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
 
-	if (arg_json)
-		arg_options.progress = false;
-	r = simulate_run(&arg_options, &result);
-	if (r < 0)
-		return EXIT_FAILURE;
-
-	if (arg_json)
-		r = simulate_report_json(stdout, &arg_options, &result);
-	else
-		simulate_report(stdout, &arg_options, &result);
-	if (r < 0) {
-		log_error_errno(r, "Failed to print the report: %m");
-		return EXIT_FAILURE;
-	}
-	return EXIT_SUCCESS;
+	r = arg_iopf_fd >= 0 ? serve() : simulate();
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/signalfd.h>
 #include <string.h>
 
 #include "log.h"
@@ -8,15 +11,47 @@
 
 #define LOOP_ENTRIES 16
 
+static int on_signal(struct loop *l, struct loop_source *src)
+{
+	const struct signalfd_siginfo *si = (const void *)src->buf;
+
+	log_notice("Received %s, stopping.", strsignal((int)si->ssi_signo));
+	loop_exit(l, -EINTR);
+	return 0;
+}
+
 int loop_init(struct loop *l)
 {
+	int r;
+
 	memset(l, 0, sizeof(*l));
-	return io_uring_queue_init(LOOP_ENTRIES, &l->ring, 0);
+	sigemptyset(&l->signal_mask);
+	sigaddset(&l->signal_mask, SIGINT);
+	sigaddset(&l->signal_mask, SIGTERM);
+	l->signal_fd = RET_NERRNO(signalfd(-1, &l->signal_mask, SFD_CLOEXEC));
+	if (l->signal_fd < 0)
+		return l->signal_fd;
+
+	r = io_uring_queue_init(LOOP_ENTRIES, &l->ring, 0);
+	if (r < 0) {
+		l->signal_fd = safe_close(l->signal_fd);
+		return r;
+	}
+	/* Blocked so they queue on the signalfd; threads started from here inherit it. */
+	pthread_sigmask(SIG_BLOCK, &l->signal_mask, &l->saved_mask);
+	l->signal_source = (struct loop_source) {
+		.fd = l->signal_fd,
+		.size = sizeof(struct signalfd_siginfo),
+		.handler = on_signal,
+	};
+	return loop_add(l, &l->signal_source);
 }
 
 void loop_done(struct loop *l)
 {
 	io_uring_queue_exit(&l->ring);
+	pthread_sigmask(SIG_SETMASK, &l->saved_mask, NULL);
+	l->signal_fd = safe_close(l->signal_fd);
 }
 
 static int arm(struct loop *l, struct loop_source *src)

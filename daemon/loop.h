@@ -8,6 +8,7 @@
  */
 
 #include <liburing.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -29,8 +30,13 @@ struct loop {
 	struct io_uring ring;
 	bool running;
 	int result;
+	int signal_fd;
+	sigset_t signal_mask;
+	sigset_t saved_mask;
+	struct loop_source signal_source;
 };
 
+/* Sets up the ring and a signalfd: SIGINT and SIGTERM end loop_run() with -EINTR. */
 int loop_init(struct loop *l);
 void loop_done(struct loop *l);
 int loop_add(struct loop *l, struct loop_source *src);

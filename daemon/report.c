@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
-#include <json-c/json.h>
 
+#include "json-util.h"
 #include "macro.h"
 #include "parse.h"
 #include "simulate.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
 
 /* Figures derived from the counters, shared by the text and JSON reports. */
 struct figures {
@@ -77,13 +75,10 @@ void simulate_report(FILE *f, const struct simulate_options *o, const struct sim
 int simulate_report_json(FILE *f, const struct simulate_options *o, const struct simulate_result *r)
 {
 	const struct sim_stats *s = &r->sim;
-	_cleanup_(json_object_putp) json_object *root = json_object_new_object();
+	_cleanup_(json_object_putp) json_object *root = NULL;
 	struct figures fig = derive(r);
 	char policy[64];
-	const struct {
-		const char *key;
-		uint64_t value;
-	} counters[] = {
+	const struct json_counter counters[] = {
 		{ "memory_bytes", o->sim.memory_bytes },
 		{ "devices", o->sim.ndevices },
 		{ "queue_depth", o->sim.streams_per_device },
@@ -115,19 +110,15 @@ int simulate_report_json(FILE *f, const struct simulate_options *o, const struct
 		{ "elapsed_ns", s->elapsed_ns },
 	};
 
+	root = json_counters_new(counters, ARRAY_SIZE(counters));
 	if (!root)
 		return -ENOMEM;
 	json_object_object_add(root, "workload",
 			       json_object_new_string(workload_kind_to_string(o->sim.workload.kind)));
 	json_object_object_add(root, "policy",
 			       json_object_new_string(policy_text(o, policy, sizeof(policy))));
-	for (size_t i = 0; i < ARRAY_SIZE(counters); i++)
-		json_object_object_add(root, counters[i].key,
-				       json_object_new_uint64(counters[i].value));
 	json_object_object_add(root, "overmapping", json_object_new_double(fig.overmap));
 	json_object_object_add(root, "faults_per_gib", json_object_new_double(fig.faults_per_gib));
 	json_object_object_add(root, "faults_per_sec", json_object_new_double(fig.faults_per_sec));
-
-	fprintf(f, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
-	return 0;
+	return json_print(f, root);
 }

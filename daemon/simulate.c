@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
 
@@ -58,15 +56,6 @@ static int on_done(struct loop *l, struct loop_source *src)
 	return 0;
 }
 
-static int on_signal(struct loop *l, struct loop_source *src)
-{
-	const struct signalfd_siginfo *si = (const void *)src->buf;
-
-	log_notice("Received %s, stopping the simulation.", strsignal((int)si->ssi_signo));
-	loop_exit(l, -EINTR);
-	return 0;
-}
-
 static int on_progress(struct loop *l, struct loop_source *src)
 {
 	struct run_state *st = src->userdata;
@@ -102,28 +91,15 @@ static int timerfd_periodic(long delay_ns, long period_ns)
 	return fd;
 }
 
-static int signalfd_for(const sigset_t *mask)
-{
-	return RET_NERRNO(signalfd(-1, mask, SFD_CLOEXEC));
-}
-
 static int run_loop(struct run_state *st, bool progress)
 {
-	_cleanup_close_ int timer_fd = -EBADF, sig_fd = -EBADF;
+	_cleanup_close_ int timer_fd = -EBADF;
 	struct loop_source faults = { .size = 8, .handler = on_faults, .userdata = st };
 	struct loop_source done = { .size = 8, .handler = on_done, .userdata = st };
-	struct loop_source sig = { .size = sizeof(struct signalfd_siginfo), .handler = on_signal };
 	struct loop_source tick = { .size = 8, .handler = on_progress, .userdata = st };
-	sigset_t mask, old;
 	struct loop l;
 	int r;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sig_fd = signalfd_for(&mask);
-	if (sig_fd < 0)
-		return log_error_errno(sig_fd, "Failed to create a signalfd: %m");
 	if (progress) {
 		timer_fd = timerfd_periodic(PROGRESS_DELAY_NS, PROGRESS_PERIOD_NS);
 		if (timer_fd < 0)
@@ -132,14 +108,11 @@ static int run_loop(struct run_state *st, bool progress)
 
 	r = loop_init(&l);
 	if (r < 0)
-		return log_error_errno(r, "Failed to set up io_uring: %m");
+		return log_error_errno(r, "Failed to set up the event loop: %m");
 
 	done.fd = sim_done_fd(st->sim);
-	sig.fd = sig_fd;
 	tick.fd = timer_fd;
 	r = loop_add(&l, &done);
-	if (r >= 0)
-		r = loop_add(&l, &sig);
 	if (r >= 0 && st->resolver) {
 		faults.fd = st->resolver->eventfd;
 		r = loop_add(&l, &faults);
@@ -151,14 +124,12 @@ static int run_loop(struct run_state *st, bool progress)
 		return log_error_errno(r, "Failed to start the event loop: %m");
 	}
 
-	pthread_sigmask(SIG_BLOCK, &mask, &old);
 	st->start_ns = now_ns();
 	r = sim_start(st->sim);
 	if (r < 0)
 		log_error_errno(r, "Failed to start the simulated devices: %m");
 	else
 		r = loop_run(&l);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	loop_done(&l);
 
 	if (st->progress_shown)

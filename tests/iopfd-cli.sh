@@ -36,6 +36,19 @@ for iopfd in "$top_builddir/iopfd" "$top_builddir/tests/iopfd-san"; do
 	[ $rc -eq 2 ] && grep -q "unexpected argument 'extra'" <<<"$out"
 	check "rejects a stray argument" $?
 
+	out=$("$iopfd" --iopf-fd=3 --memory 1G 2>&1); rc=$?
+	[ $rc -eq 2 ] && grep -q -- "--memory only applies to --simulate" <<<"$out"
+	check "simulation options refused with --iopf-fd" $?
+	out=$("$iopfd" --iopf-fd=3 --simulate random 2>&1); rc=$?
+	[ $rc -eq 2 ] && grep -q "exclude each other" <<<"$out"
+	check "--iopf-fd and --simulate exclude each other" $?
+	out=$("$iopfd" --iopf-fd=1 2>&1); rc=$?
+	[ $rc -eq 2 ]
+	check "--iopf-fd refuses the standard streams" $?
+	out=$("$iopfd" --iopf-fd=3 3</dev/null 2>&1); rc=$?
+	[ $rc -eq 1 ] && grep -q "fd 3 is not an iopf fd" <<<"$out"
+	check "--iopf-fd on something else fails clearly" $?
+
 	out=$("$iopfd" --help); rc=$?
 	[ $rc -eq 0 ] && grep -q -- "--simulate=WORKLOAD" <<<"$out"
 	check "--help" $?
