@@ -1,16 +1,16 @@
 #!/bin/bash
 # Installs everything iopf needs on Debian 12, as root.  With --kernel, also
-# what the kernel leg (patch, build, boot under QEMU) needs.
+# what the kernel leg (patch, build, boot under QEMU) needs, as listed by
+# kernel/scripts/install-deps.sh.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(build-essential autoconf automake libtool pkg-config
 	  liburing-dev libsystemd-dev libjson-c-dev check valgrind)
-kernel_packages=(linux-source-6.12 qemu-system-x86 busybox-static flex bison bc
-		 libelf-dev libssl-dev cpio ccache xz-utils kmod)
 
 case "${1:-}" in
 "") ;;
---kernel) packages+=("${kernel_packages[@]}") ;;
+--kernel) ;;
 *) echo "usage: $0 [--kernel]" >&2; exit 2 ;;
 esac
 
@@ -27,4 +27,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update
 	apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+if [ "${1:-}" = --kernel ]; then
+	kernel/scripts/install-deps.sh
 fi

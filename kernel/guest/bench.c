@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iopf figures, printed as "IOPF-BENCH: ..." lines (not a test): MAP_DMA time
+ * and locked_vm for 1 GiB eager vs with IOPF, in-kernel fault-to-response
+ * latency, resolver round-trip latency, and faults per sequential GiB with
+ * the in-kernel window.  Times are under QEMU TCG, so only ratios matter.
+ */
+#include <time.h>
+#include <sys/syscall.h>
+#include "iopf_ring.h"
+
+#define GIB	(1ULL << 30)
+#define PG	4096
+#define IOVA	0x40000000ULL
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	/* the raw syscall: the vDSO may be missing from a tiny kernel */
+	syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* the guest clock may be coarse under TCG: print the mean too */
+static void pct(const char *what, double *v, int n)
+{
+	double sum = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		sum += v[i];
+	qsort(v, n, sizeof(*v), cmp_d);
+	printf("IOPF-BENCH: %s: mean %.0f us, p50 %.0f us, p99 %.0f us (n=%d)\n",
+	       what, sum / n, v[n / 2], v[(n * 99) / 100], n);
+}
+
+static void *big(void)
+{
+	void *p = mmap(NULL, GIB, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	t_check(p != MAP_FAILED);
+	return p;
+}
+
+static void map_time(int idx, int iopf)
+{
+	int i, reps = iopf ? 1000 : 1;
+	struct t_vfio v;
+	void *mem = big();
+	long base;
+	double t0, t1;
+
+	t_mock_setup(idx, &v);
+	if (iopf)
+		t_enable_iopf(v.container, NULL);
+	base = t_locked_kb();
+	/* with IOPF, the mean of many map/unmap pairs (coarse clock) */
+	for (i = 1; i < reps; i++) {
+		t_check(t_map(v.container, mem, IOVA, GIB, T_RW) == 0);
+		t_check(t_unmap(v.container, IOVA, GIB, NULL) == 0);
+	}
+	t0 = now_us();
+	for (i = 1; i < reps; i++) {
+		t_check(t_map(v.container, mem, IOVA, GIB, T_RW) == 0);
+		t_check(t_unmap(v.container, IOVA, GIB, NULL) == 0);
+	}
+	t1 = now_us();
+	if (reps > 1)
+		printf("IOPF-BENCH: MAP_DMA+UNMAP_DMA 1 GiB with IOPF: %.3f ms (mean of %d)\n",
+		       (t1 - t0) / 1000 / (reps - 1), reps - 1);
+	t0 = now_us();
+	t_check(t_map(v.container, mem, IOVA, GIB, T_RW) == 0);
+	t1 = now_us();
+	printf("IOPF-BENCH: MAP_DMA 1 GiB %s: %.3f ms, locked_vm +%ld kB\n",
+	       iopf ? "with IOPF" : "eager    ", (t1 - t0) / 1000,
+	       t_locked_kb() - base);
+	t0 = now_us();
+	t_check(t_unmap(v.container, IOVA, GIB, NULL) == 0);
+	printf("IOPF-BENCH: UNMAP_DMA 1 GiB %s: %.3f ms\n",
+	       iopf ? "with IOPF" : "eager    ", (now_us() - t0) / 1000);
+	munmap(mem, GIB);
+	close(v.device);
+	close(v.group);
+	close(v.container);
+}
+
+int main(void)
+{
+	static double lat[256];
+	unsigned char *mem, buf[PG];
+	struct vfio_iopf_mock_dma out;
+	struct vfio_iopf_fault rec;
+	struct t_dma_job job;
+	struct t_ring r;
+	struct t_vfio v;
+	__u64 off, faults = 0;
+	double t0;
+	int i, n;
+
+	t0 = now_us();
+	while (now_us() == t0)
+		;
+	printf("IOPF-BENCH: clock step %.3f us\n", now_us() - t0);
+	map_time(MOCK_FAULTING, 0);
+	map_time(MOCK_FAULTING, 1);
+
+	/* in-kernel fault latency: each access 2 MiB apart faults */
+	mem = big();
+	t_mock_setup(MOCK_FAULTING, &v);
+	r.fd = t_enable_iopf(v.container, NULL);
+	t_check(t_map(v.container, mem, IOVA, GIB, T_RW) == 0);
+	for (n = 0; n < 128; n++) {
+		t0 = now_us();
+		t_check(t_dma(v.device, 0, IOVA + n * (2ULL << 20), buf, 64, &out) == 0);
+		lat[n] = now_us() - t0;
+		t_check(out.out_faults == 1);
+	}
+	pct("in-kernel fault-to-response (512-page window, DMA incl.)", lat, n);
+	t0 = now_us();
+	for (i = 0; i < 128; i++)
+		t_check(t_dma(v.device, 0, IOVA + i * (2ULL << 20), buf, 64, NULL) == 0);
+	printf("IOPF-BENCH: same access, already mapped: %.0f us each\n",
+	       (now_us() - t0) / 128);
+	t_check(t_unmap(v.container, IOVA, GIB, NULL) == 0);
+
+	/* faults per sequential GiB with the in-kernel window */
+	t0 = now_us();
+	t_check(t_map(v.container, mem, IOVA, GIB, T_RW) == 0);
+	for (off = 0; off < GIB; off += 64 * PG) {
+		t_check(t_dma(v.device, 0, IOVA + off, buf, 8, &out) == 0);
+		faults += out.out_faults;
+	}
+	printf("IOPF-BENCH: sequential 1 GiB, %u-page window: %llu faults (%.0f ms)\n",
+	       t_iopf_info(r.fd).out_fallback_pages, (unsigned long long)faults,
+	       (now_us() - t0) / 1000);
+	t_check(t_unmap(v.container, IOVA, GIB, NULL) == 0);
+	close(v.device);
+	close(v.group);
+	close(v.container);
+	close(r.fd);
+
+	/* resolver round trip through the ring, one page per fault */
+	t_mock_setup(MOCK_FAULTING, &v);
+	t_ring_setup(v.container, &r, 10000);
+	t_check(t_map(v.container, mem, IOVA, GIB, T_RW) == 0);
+	for (n = 0; n < 128; n++) {
+		t0 = now_us();
+		t_dma_start(&job, v.device, 0, IOVA + n * (2ULL << 20), buf, 64);
+		rec = t_ring_next(&r);
+		t_check(t_resolve(r.fd, rec.cookie, rec.iova, PG,
+				  VFIO_IOPF_RESPONSE_SUCCESS) == 0);
+		t_check(t_dma_wait(&job) == 0);
+		lat[n] = now_us() - t0;
+	}
+	pct("resolver round trip (1 page, thread start + DMA incl.)", lat, n);
+	return 0;
+}

@@ -1,0 +1,56 @@
+#!/bin/sh
+# /init of the iopf test initramfs: run every program under /tests, print one
+# "IOPF-TEST: PASS|FAIL|SKIP name" line per test and a summary, then report
+# the overall status through the isa-debug-exit port (0 = all passed).
+export PATH=/bin:/sbin
+mount -t devtmpfs devtmpfs /dev
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t tmpfs tmpfs /tmp
+
+echo "IOPF-GUEST: kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) cpu(s)"
+kmemleak=/sys/kernel/debug/kmemleak
+[ -e $kmemleak ] && echo clear > $kmemleak
+
+timeout=$(sed -n 's/.*iopf.test_timeout=\([0-9]*\).*/\1/p' /proc/cmdline)
+[ -n "$timeout" ] || timeout=120
+pass=0 fail=0 skip=0
+for t in /tests/*; do
+	[ -x "$t" ] || continue
+	name=${t##*/}
+	echo "IOPF-GUEST: running $name"
+	timeout "$timeout" "$t" > /tmp/out 2>&1
+	rc=$?
+	sed "s/^/  $name: /" /tmp/out
+	case $rc in
+	0) res=PASS; pass=$((pass + 1)) ;;
+	77) res=SKIP; skip=$((skip + 1)) ;;
+	*) res=FAIL; fail=$((fail + 1)) ;;
+	esac
+	echo "IOPF-TEST: $res $name (exit $rc)"
+done
+
+if [ -x /bin/iopf-bench ] && [ $fail -eq 0 ]; then
+	echo "IOPF-GUEST: running the benchmark (figures, not a test)"
+	/bin/iopf-bench 2>&1 || echo "IOPF-BENCH: failed (exit $?)"
+fi
+
+if [ -e $kmemleak ]; then
+	# objects must be older than 5 s before kmemleak reports them
+	sleep 6
+	echo scan > $kmemleak
+	echo scan > $kmemleak
+	if [ -s $kmemleak ]; then
+		echo "IOPF-GUEST: kmemleak reports:"
+		cat $kmemleak
+	fi
+fi
+
+echo "IOPF-GUEST: done: $pass passed, $fail failed, $skip skipped"
+status=0
+[ $fail -eq 0 ] || status=1
+/bin/debug-exit $status
+# not reached unless the port write failed
+echo "IOPF-GUEST: debug-exit failed"
+poweroff -f

@@ -1,0 +1,271 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the iopf test kernel (Debian linux-source-6.12 + kernel/patches/series),
+# boot it under QEMU TCG with a busybox initramfs carrying the guest tests, and
+# report "N passed, N failed".  Exit status: 0 all passed, 1 a test failed or
+# the kernel splatted, 2 the harness itself failed (build, patch, boot).
+#
+# Usage: check-kernel.sh [--flavour normal|debug] [--no-boot] [--kernel BZIMAGE]
+#   --no-boot        build everything, do not start QEMU
+#   --kernel BZIMAGE boot this kernel instead of building the series (for
+#                    developing patches; uses the headers of the last build)
+#
+# Environment:
+#   IOPF_KERNEL_CACHE   cache directory (default /var/cache/iopf-kernel, or
+#                       ~/.cache/iopf-kernel when that is not writable); the
+#                       extracted tree stays at a fixed path inside it so that
+#                       ccache hits across runs
+#   IOPF_KERNEL_TARBALL source tarball (default /usr/src/linux-source-6.12.tar.xz)
+#   IOPF_QEMU_TIMEOUT   seconds before the guest is killed (default 900)
+#   IOPF_TEST_TIMEOUT   seconds per guest test (default 120)
+#   IOPF_JOBS           make -j (default: number of CPUs)
+#   IOPF_TESTS          space-separated test names to run (default: all)
+#   IOPF_BENCH=0        do not run the benchmark (normal flavour only)
+
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+kdir=$(dirname "$here")			# .../kernel
+repo=$(dirname "$kdir")			# top of the iopf tree
+
+flavour=normal
+boot=1
+kernel_override=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--flavour) flavour=${2:?}; shift 2 ;;
+	--flavour=*) flavour=${1#*=}; shift ;;
+	--no-boot) boot=0; shift ;;
+	--kernel) kernel_override=$(realpath "${2:?}"); shift 2 ;;
+	-h|--help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "check-kernel: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+case $flavour in
+normal|debug) ;;
+*) echo "check-kernel: unknown flavour $flavour" >&2; exit 2 ;;
+esac
+
+die() { echo "check-kernel: $*" >&2; exit 2; }
+log() { echo "check-kernel: [$(date +%T)] $*"; }
+
+if [ -z "${IOPF_KERNEL_CACHE:-}" ]; then
+	IOPF_KERNEL_CACHE=/var/cache/iopf-kernel
+	if ! mkdir -p "$IOPF_KERNEL_CACHE" 2>/dev/null || [ ! -w "$IOPF_KERNEL_CACHE" ]; then
+		IOPF_KERNEL_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/iopf-kernel
+	fi
+fi
+cache=$IOPF_KERNEL_CACHE
+tarball=${IOPF_KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+jobs=${IOPF_JOBS:-$(nproc)}
+src=$cache/src				# pristine tree (git, tag "pristine") + series
+out=$cache/build-$flavour		# O= directory
+stage=$cache/stage-$flavour		# initramfs, test binaries, logs
+mkdir -p "$cache" "$out"
+export CCACHE_DIR=${CCACHE_DIR:-$cache/ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+# kernel builds embed the build time; keep it fixed so ccache hits
+export KBUILD_BUILD_TIMESTAMP=${KBUILD_BUILD_TIMESTAMP:-2025-01-01}
+export KBUILD_BUILD_USER=iopf KBUILD_BUILD_HOST=iopf
+
+for tool in git make gcc ccache flex bison bc qemu-system-x86_64 busybox tar xz timeout; do
+	command -v "$tool" >/dev/null || die "missing $tool (run kernel/scripts/install-deps.sh)"
+done
+[ -f "$tarball" ] || die "missing $tarball (run kernel/scripts/install-deps.sh)"
+busybox_bin=$(command -v busybox)
+file -L "$busybox_bin" 2>/dev/null | grep -q 'statically linked' ||
+	die "$busybox_bin is not static (install busybox-static)"
+
+# Serialise runs: they share the source tree.
+exec 9>"$cache/lock"
+flock 9
+
+g() { git -C "$src" -c user.name=iopf-harness -c user.email=iopf@localhost \
+	-c core.autocrlf=false -c advice.detachedHead=false "$@"; }
+
+start=$(date +%s)
+if [ -n "$kernel_override" ]; then
+	[ -f "$out/hdr/include/linux/vfio.h" ] ||
+		die "--kernel needs the headers of a previous build in $out/hdr"
+	bzimage=$kernel_override
+else
+# ---------------------------------------------------------------- source --
+if ! g rev-parse -q --verify refs/tags/pristine >/dev/null 2>&1; then
+	log "extracting $tarball into $src (once)"
+	rm -rf "$src" "$cache/src.tmp"
+	mkdir -p "$cache/src.tmp"
+	tar -xf "$tarball" -C "$cache/src.tmp" --strip-components=1
+	mv "$cache/src.tmp" "$src"
+	g init -q
+	# Debian's top-level .gitignore ignores everything: force-add
+	g add -f -A .
+	g commit -q -m "Linux $(make -s -C "$src" kernelversion) (Debian linux-source)"
+	g tag pristine
+fi
+
+log "resetting $src to pristine and applying kernel/patches/series"
+g am --abort >/dev/null 2>&1 || true
+g checkout -q -f --detach pristine
+g clean -q -f -d -x
+mapfile -t patches < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$kdir/patches/series")
+for p in "${patches[@]}"; do
+	pf=$kdir/patches/$p
+	[ -f "$pf" ] || die "series names $p but $pf does not exist"
+	if ! g apply --check "$pf"; then
+		die "patch $p does not apply"
+	fi
+	g am -q --whitespace=nowarn "$pf" >/dev/null || die "git am $p failed"
+done
+log "applied ${#patches[@]} patch(es)"
+
+# The series must carry the project's uapi header byte for byte.
+uapi=include/uapi/linux/vfio_iopf.h
+if [ -f "$src/$uapi" ]; then
+	cmp -s "$src/$uapi" "$repo/$uapi" ||
+		die "$uapi in the series differs from $repo/$uapi"
+	log "$uapi in the series is identical to the project's"
+fi
+
+# ---------------------------------------------------------------- config --
+mk() { make -s -C "$src" O="$out" ARCH=x86_64 CC="ccache gcc" HOSTCC=gcc -j"$jobs" "$@"; }
+frags=("$kdir"/configs/*.config "$kdir/configs/flavours/$flavour.config")
+log "configuring: tinyconfig + ${frags[*]##*/}"
+cp "$out/.config" "$out/.config.prev" 2>/dev/null || true
+mk tinyconfig >/dev/null
+(cd "$out" && "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${frags[@]}" >/dev/null)
+mk olddefconfig >/dev/null
+# Every requested option must have survived olddefconfig.
+bad=0
+while IFS= read -r line; do
+	case $line in
+	CONFIG_*=*)
+		grep -qxF -- "$line" "$out/.config" || {
+			echo "check-kernel: requested $line, got: $(grep -E "^(# )?${line%%=*}[= ]" "$out/.config" || echo 'not present')" >&2
+			bad=1
+		} ;;
+	"# CONFIG_"*" is not set")
+		sym=${line#\# }; sym=${sym%% *}
+		! grep -q "^$sym=" "$out/.config" || { echo "check-kernel: requested $line, got $(grep "^$sym=" "$out/.config")" >&2; bad=1; } ;;
+	esac
+done < <(cat "${frags[@]}")
+[ $bad -eq 0 ] || die "config fragments did not survive olddefconfig (missing dependency?)"
+# Keep the old .config (and so make's incremental state) if nothing changed.
+if [ -f "$out/.config.prev" ] && cmp -s "$out/.config" "$out/.config.prev"; then
+	touch -r "$out/.config.prev" "$out/.config"
+fi
+rm -f "$out/.config.prev"
+
+# ----------------------------------------------------------------- build --
+log "building bzImage ($flavour, -j$jobs, ccache)"
+t0=$(date +%s)
+if ! mk bzImage > "$out/build.log" 2>&1; then
+	tail -n 60 "$out/build.log" >&2
+	die "kernel build failed (full log: $out/build.log)"
+fi
+grep -E 'warning:' "$out/build.log" | grep -v '^scripts/' | sort -u | head -20 || true
+mk headers_install INSTALL_HDR_PATH="$out/hdr" >/dev/null
+log "kernel built in $(( $(date +%s) - t0 ))s"
+bzimage=$out/arch/x86/boot/bzImage
+fi
+
+# ----------------------------------------------------------- guest tests --
+rm -rf "$stage"
+mkdir -p "$stage/tests"
+cflags=(-static -O2 -g0 -Wall -Wextra -Werror -Wno-unused-parameter
+	-I"$repo/include/uapi" -I"$repo/include" -I"$out/hdr/include" -I"$kdir/tests" -pthread)
+gcc "${cflags[@]}" -o "$stage/debug-exit" "$kdir/guest/debug-exit.c"
+gcc "${cflags[@]}" -o "$stage/iopf-bench" "$kdir/guest/bench.c" ||
+	die "guest/bench.c does not compile"
+ntests=0
+for c in "$kdir"/tests/*.c; do
+	name=$(basename "$c" .c)
+	if [ -n "${IOPF_TESTS:-}" ] && ! [[ " $IOPF_TESTS " == *" $name "* ]]; then
+		continue
+	fi
+	gcc "${cflags[@]}" -o "$stage/tests/$name" "$c" || die "guest test $name does not compile"
+	ntests=$((ntests + 1))
+done
+[ $ntests -gt 0 ] || die "no guest tests"
+log "built $ntests guest test(s)"
+
+# ------------------------------------------------------------- initramfs --
+gcc -O2 -o "$stage/gen_init_cpio" "$src/usr/gen_init_cpio.c"
+{
+	echo "dir /dev 0755 0 0"
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	echo "nod /dev/null 0666 0 0 c 1 3"
+	for d in /bin /sbin /proc /sys /tmp /tests; do echo "dir $d 0755 0 0"; done
+	echo "file /init $kdir/guest/init.sh 0755 0 0"
+	echo "file /bin/busybox $busybox_bin 0755 0 0"
+	echo "file /bin/debug-exit $stage/debug-exit 0755 0 0"
+	[ "${IOPF_BENCH:-1}" = 0 ] || [ "$flavour" != normal ] ||
+		echo "file /bin/iopf-bench $stage/iopf-bench 0755 0 0"
+	for a in $("$busybox_bin" --list); do
+		[ "$a" = busybox ] || echo "slink /bin/$a busybox 0777 0 0"
+	done
+	for t in "$stage"/tests/*; do
+		echo "file /tests/${t##*/} $t 0755 0 0"
+	done
+} > "$stage/initramfs.list"
+"$stage/gen_init_cpio" "$stage/initramfs.list" > "$stage/initramfs.cpio"
+
+[ $boot -eq 1 ] || { log "--no-boot: stopping before QEMU"; exit 0; }
+
+# ------------------------------------------------------------------ boot --
+serial=$stage/serial.log
+mem=2560M smp=1
+if [ "$flavour" = debug ]; then mem=1536M; smp=2; fi
+append="console=ttyS0 panic=-1 oops=panic loglevel=7 iopf.test_timeout=${IOPF_TEST_TIMEOUT:-120}"
+append+=" vfio_iommu_type1.allow_unsafe_interrupts=1"
+log "booting under QEMU TCG ($smp cpu, $mem), serial log $serial"
+t0=$(date +%s)
+set +e
+timeout --foreground "${IOPF_QEMU_TIMEOUT:-900}" qemu-system-x86_64 \
+	-accel tcg -cpu max -m "$mem" -smp "$smp" \
+	-kernel "$bzimage" -initrd "$stage/initramfs.cpio" \
+	-append "$append" -no-reboot -nographic -monitor none \
+	-serial "file:$serial" \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null
+qrc=$?
+set -e
+boot_s=$(( $(date +%s) - t0 ))
+
+grep -E '^(  |IOPF-)' "$serial" | grep -vE '^IOPF-(GUEST: running|BENCH)' || true
+grep -E '^IOPF-BENCH' "$serial" || true
+npass=$(grep -c '^IOPF-TEST: PASS' "$serial" || true)
+nfail=$(grep -c '^IOPF-TEST: FAIL' "$serial" || true)
+nskip=$(grep -c '^IOPF-TEST: SKIP' "$serial" || true)
+
+splat_re='BUG:|WARNING:|Oops|Kernel panic|KASAN|UBSAN|general protection fault'
+splat_re+='|possible circular locking|possible recursive locking|inconsistent lock state'
+splat_re+='|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|turning off the locking correctness validator'
+splat_re+='|unreferenced object|suspected memory leak|kmemleak: .*leak'
+splat_re+='|INFO: task .* blocked|Call Trace:|sleeping function called from invalid context'
+# lines the kernel prints at boot that merely mention a checker
+ok_re='RCU lockdep checking is enabled|KernelAddressSanitizer initialized|kmemleak: Kernel memory leak detector initialized|kmemleak: Automatic memory scanning thread started|Lock dependency validator|lockdep: fixing up alternatives'
+splats=$(grep -E "$splat_re" "$serial" | grep -vE "$ok_re" || true)
+
+status=0
+case $qrc in
+1) ;;				# guest wrote 0: all tests passed
+3) status=1 ;;			# guest wrote 1: some test failed
+124) echo "check-kernel: guest timed out after ${IOPF_QEMU_TIMEOUT:-900}s" >&2; status=2 ;;
+*) echo "check-kernel: QEMU exited with $qrc without a guest status (panic or reboot?)" >&2; status=2 ;;
+esac
+if [ -n "$splats" ]; then
+	echo "check-kernel: kernel splat in the serial log:" >&2
+	echo "$splats" | head -40 >&2
+	[ $status -ne 0 ] || status=1
+	nfail=$((nfail + 1))
+	echo "IOPF-TEST: FAIL kernel-log-clean"
+fi
+[ $status -eq 0 ] || { echo "--- last 40 serial lines ---" >&2; tail -n 40 "$serial" >&2; }
+expected=$ntests
+if [ $((npass + nskip + ${nfail})) -lt $expected ]; then
+	echo "check-kernel: only $((npass + nskip + nfail)) of $expected tests reported" >&2
+	[ $status -ne 0 ] || status=2
+fi
+log "flavour $flavour: boot+tests ${boot_s}s, total $(( $(date +%s) - start ))s"
+echo "$npass passed, $nfail failed, $nskip skipped"
+exit $status

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest-side view of the test-only mock DMA device (CONFIG_VFIO_IOPF_MOCK,
+ * drivers/vfio/vfio_iopf_mock.c).  The command struct must match the one in
+ * that file.  By default the kernel creates iopf-mock0 and iopf-mock1, which
+ * can take page faults, and iopf-mock2, which cannot.
+ */
+#ifndef IOPF_MOCK_H
+#define IOPF_MOCK_H
+
+#include <limits.h>
+#include <sys/mman.h>
+#include "iopf_test.h"
+
+struct vfio_iopf_mock_dma {
+	__u32	argsz;
+	__u32	flags;
+#define VFIO_IOPF_MOCK_DMA_WRITE	(1 << 0)
+	__aligned_u64	iova;
+	__aligned_u64	length;
+	__aligned_u64	data;
+	__u32	timeout_ms;
+	__s32	out_status;
+	__aligned_u64	out_done;
+	__u32	out_faults;
+	__u32	out_invalid;
+};
+
+#define VFIO_IOPF_MOCK_DMA	_IO(VFIO_TYPE, VFIO_BASE + 90)
+
+#define MOCK_FAULTING	0	/* index of a device that can fault */
+#define MOCK_FAULTING2	1
+#define MOCK_NOFAULT	2	/* index of a device that cannot */
+
+struct t_vfio {
+	int container;
+	int group;
+	int device;
+};
+
+/* Open the mock device's group and add it to @container (opened if < 0). */
+static inline void t_mock_attach(int idx, int container, struct t_vfio *v)
+{
+	char path[PATH_MAX], link[512], name[32];
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	ssize_t n;
+	char *g;
+
+	snprintf(name, sizeof(name), "iopf-mock%d", idx);
+	snprintf(path, sizeof(path),
+		 "/sys/bus/vfio_iopf_mock/devices/%s/iommu_group", name);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		t_skip("no mock device %s (CONFIG_VFIO_IOPF_MOCK off?)", name);
+	link[n] = 0;
+	g = strrchr(link, '/');
+	snprintf(path, sizeof(path), "/dev/vfio/%s", g ? g + 1 : link);
+
+	v->container = container >= 0 ? container : t_open_container();
+	v->group = open(path, O_RDWR | O_CLOEXEC);
+	t_check(v->group >= 0);
+	t_check(ioctl(v->group, VFIO_GROUP_GET_STATUS, &status) == 0);
+	t_check(status.flags & VFIO_GROUP_FLAGS_VIABLE);
+	t_check(ioctl(v->group, VFIO_GROUP_SET_CONTAINER, &v->container) == 0);
+	if (container < 0)
+		t_check(ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) == 0);
+	v->device = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, name);
+	t_check(v->device >= 0);
+}
+
+static inline void t_mock_setup(int idx, struct t_vfio *v)
+{
+	t_mock_attach(idx, -1, v);
+}
+
+static inline int t_map(int container, void *vaddr, __u64 iova, __u64 size,
+			__u32 flags)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = flags,
+		.vaddr = (unsigned long)vaddr,
+		.iova = iova,
+		.size = size,
+	};
+
+	return ioctl(container, VFIO_IOMMU_MAP_DMA, &map);
+}
+
+#define T_RW (VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
+
+static inline int t_unmap(int container, __u64 iova, __u64 size, __u64 *unmapped)
+{
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap),
+		.iova = iova,
+		.size = size,
+	};
+	int ret = ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap);
+
+	if (unmapped)
+		*unmapped = unmap.size;
+	return ret;
+}
+
+/* Run one DMA command; returns out_status, fills *out if given. */
+static inline int t_dma(int device, int write, __u64 iova, void *buf,
+			__u64 len, struct vfio_iopf_mock_dma *out)
+{
+	struct vfio_iopf_mock_dma cmd = {
+		.argsz = sizeof(cmd),
+		.flags = write ? VFIO_IOPF_MOCK_DMA_WRITE : 0,
+		.iova = iova,
+		.length = len,
+		.data = (unsigned long)buf,
+		.timeout_ms = 10000,
+	};
+
+	t_check(ioctl(device, VFIO_IOPF_MOCK_DMA, &cmd) == 0);
+	if (out)
+		*out = cmd;
+	return cmd.out_status;
+}
+
+static inline void *t_alloc(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	t_check(p != MAP_FAILED);
+	return p;
+}
+
+static inline void t_fill(void *p, size_t size, unsigned int seed)
+{
+	unsigned char *c = p;
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		c[i] = (unsigned char)(i * 7 + seed + (i >> 12));
+}
+
+/* VmLck of this process, in kB */
+static inline long t_locked_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	t_check(f != NULL);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* Enable IOPF on @container; skips if the kernel lacks it. Returns the fd. */
+static inline int t_enable_iopf(int container,
+				struct vfio_iommu_type1_enable_iopf *out)
+{
+	struct vfio_iommu_type1_enable_iopf en = { .argsz = sizeof(en) };
+	int fd;
+
+	if (ioctl(container, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOPF) != 1)
+		t_skip("VFIO_TYPE1_IOPF not supported");
+	fd = ioctl(container, VFIO_IOMMU_ENABLE_IOPF, &en);
+	t_check(fd >= 0);
+	if (out)
+		*out = en;
+	return fd;
+}
+
+static inline struct vfio_iopf_info t_iopf_info(int iopf_fd)
+{
+	struct vfio_iopf_info info = { .argsz = sizeof(info) };
+
+	t_check(ioctl(iopf_fd, VFIO_IOPF_INFO, &info) == 0);
+	return info;
+}
+
+#endif

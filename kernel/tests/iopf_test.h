@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for the iopf guest tests.  Each test is one static program that
+ * checks one behaviour and exits 0 (pass), 1 (fail) or 77 (skip).
+ */
+#ifndef IOPF_TEST_H
+#define IOPF_TEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/vfio.h>
+#include <linux/vfio_iopf.h>
+
+#define T_PASS	0
+#define T_FAIL	1
+#define T_SKIP	77
+
+static inline void __attribute__((noreturn, format(printf, 2, 3)))
+t_exit(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+#define t_fail(...)	t_exit(T_FAIL, "FAIL: " __VA_ARGS__)
+#define t_skip(...)	t_exit(T_SKIP, "SKIP: " __VA_ARGS__)
+
+/* fail unless cond holds; errno is printed to help */
+#define t_check(cond) do {						\
+	if (!(cond))							\
+		t_fail("%s:%d: %s (errno %d %s)", __FILE__, __LINE__,	\
+		       #cond, errno, strerror(errno));			\
+} while (0)
+
+/* expect a call to fail with -1 and errno == e */
+#define t_check_err(call, e) do {					\
+	errno = 0;							\
+	long __r = (long)(call);					\
+	if (__r != -1 || errno != (e))					\
+		t_fail("%s:%d: %s returned %ld errno %d (%s), want -1 %s", \
+		       __FILE__, __LINE__, #call, __r, errno,		\
+		       strerror(errno), #e);				\
+} while (0)
+
+static inline int t_open_container(void)
+{
+	int fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		t_skip("no /dev/vfio/vfio: %s", strerror(errno));
+	return fd;
+}
+
+#endif
