@@ -174,11 +174,17 @@ static struct iopf_window adaptive_window(const struct iopf_policy *p,
 	struct iopf_stream *s = find_stream(dev, page);
 	struct iopf_window w;
 
-	if (s->valid) {
+	if (s->valid && page == s->next) {
 		uint64_t grown = (uint64_t)s->window_pages * IOPF_ADAPTIVE_GROWTH;
 
 		s->window_pages = (uint32_t)MIN(grown, (uint64_t)p->max_pages);
 		dev->sequential_hits++;
+	} else if (s->valid) {
+		/*
+		 * The device skipped pages past the window: it strides, so a
+		 * bigger window would mostly pin pages it never touches.
+		 */
+		s->window_pages = MAX(s->window_pages / IOPF_ADAPTIVE_GROWTH, p->min_pages);
 	} else {
 		/* A new stream, or one that lost its slot: random until proven otherwise. */
 		s->window_pages = p->min_pages;

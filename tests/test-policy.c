@@ -168,7 +168,35 @@ START_TEST(parse_and_format_round_trip)
 }
 END_TEST
 
+START_TEST(adaptive_shrinks_on_strides)
+{
+	struct iopf_policy p = policy("adaptive:1:1024");
+	struct iopf_device_state dev = { 0 };
+	struct iopf_fault_view f = fault_at(0, 0, GIB);
+	struct iopf_window w = { 0 };
+
+	for (int i = 0; i < 4; i++) {
+		f.iova = w.iova + w.size;
+		w = iopf_policy_window(&p, &dev, &f);
+	}
+	ck_assert_uint_eq(w.size, 64 * PAGE);
+	/* Faulting a few pages past the window: the same stream, but strided. */
+	f.iova = w.iova + w.size + 3 * PAGE;
+	w = iopf_policy_window(&p, &dev, &f);
+	ck_assert_uint_eq(w.iova, f.iova);
+	ck_assert_uint_eq(w.size, 16 * PAGE);
+	f.iova = w.iova + w.size + 7 * PAGE;
+	w = iopf_policy_window(&p, &dev, &f);
+	ck_assert_uint_eq(w.size, 4 * PAGE);
+	/* Back to contiguous: it grows again. */
+	f.iova = w.iova + w.size;
+	w = iopf_policy_window(&p, &dev, &f);
+	ck_assert_uint_eq(w.size, 16 * PAGE);
+}
+END_TEST
+
 TEST_MAIN("policy", exact_is_one_page, fixed_is_aligned_block, fixed_clamped_to_range_start_and_end,
 	  adaptive_grows_on_sequential_hits, adaptive_shrinks_on_random_access,
+	  adaptive_shrinks_on_strides,
 	  adaptive_tracks_interleaved_streams, adaptive_never_crosses_range_end,
 	  parse_and_format_round_trip)
