@@ -36,16 +36,6 @@ void histogram_add(struct histogram *h, uint64_t value)
 		h->max = value;
 }
 
-void histogram_merge(struct histogram *into, const struct histogram *from)
-{
-	for (unsigned i = 0; i < HISTOGRAM_BUCKETS; i++)
-		into->buckets[i] += from->buckets[i];
-	into->count += from->count;
-	into->sum += from->sum;
-	if (from->max > into->max)
-		into->max = from->max;
-}
-
 uint64_t histogram_percentile(const struct histogram *h, unsigned permille)
 {
 	uint64_t rank, seen = 0;

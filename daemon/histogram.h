@@ -19,6 +19,5 @@ struct histogram {
 };
 
 void histogram_add(struct histogram *h, uint64_t value);
-void histogram_merge(struct histogram *into, const struct histogram *from);
 /* The value below which @permille thousandths of the samples fall; 0 when empty. */
 uint64_t histogram_percentile(const struct histogram *h, unsigned permille);

@@ -19,11 +19,6 @@ void log_set_max_level(int level)
 	max_level = level;
 }
 
-int log_get_max_level(void)
-{
-	return max_level;
-}
-
 /* systemd sets JOURNAL_STREAM to the device:inode of stderr's journal stream. */
 void log_open(void)
 {

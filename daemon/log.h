@@ -13,7 +13,6 @@
  * so "return log_error_errno(r, ...)" logs once and propagates.
  */
 void log_set_max_level(int level);
-int log_get_max_level(void);
 void log_open(void);
 
 int log_internal(int level, int error, const char *file, int line, const char *func,

@@ -13,13 +13,6 @@ static const char *const kind_names[_IOPF_POLICY_MAX] = {
 	[IOPF_POLICY_ADAPTIVE] = "adaptive",
 };
 
-const char *iopf_policy_kind_name(enum iopf_policy_kind kind)
-{
-	if (kind < 0 || kind >= _IOPF_POLICY_MAX)
-		return NULL;
-	return kind_names[kind];
-}
-
 void iopf_policy_default(enum iopf_policy_kind kind, struct iopf_policy *ret)
 {
 	*ret = (struct iopf_policy) {

@@ -68,7 +68,6 @@ void iopf_policy_default(enum iopf_policy_kind kind, struct iopf_policy *ret);
 int iopf_policy_parse(const char *text, struct iopf_policy *ret);
 /* Writes the canonical text of @p, as iopf_policy_parse() accepts it. */
 int iopf_policy_format(const struct iopf_policy *p, char *buf, size_t len);
-const char *iopf_policy_kind_name(enum iopf_policy_kind kind);
 
 /*
  * Decides the window for @fault.  The window is page aligned, contains the
