@@ -189,6 +189,18 @@ done
 [ $ntests -gt 0 ] || die "no guest tests"
 log "built $ntests guest test(s)"
 
+# ----------------------------------------------------------------- iopfd --
+# The daemon runs in the guest as built for the host (dynamically linked):
+# take it with its shared libraries and their loader.
+iopfd=${IOPF_IOPFD:-$repo/build/iopfd}
+if [ -z "${IOPF_IOPFD:-}" ] && [ ! -x "$iopfd" ]; then
+	log "building iopfd ($repo/scripts/build.sh)"
+	"$repo/scripts/build.sh" > "$stage/iopfd-build.log" 2>&1 ||
+		die "iopfd does not build (log: $stage/iopfd-build.log)"
+fi
+[ -x "$iopfd" ] || die "no iopfd at $iopfd"
+iopfd_libs=$(ldd "$iopfd" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | sort -u)
+
 # ------------------------------------------------------------- initramfs --
 gcc -O2 -o "$stage/gen_init_cpio" "$src/usr/gen_init_cpio.c"
 {
@@ -199,6 +211,17 @@ gcc -O2 -o "$stage/gen_init_cpio" "$src/usr/gen_init_cpio.c"
 	echo "file /init $kdir/guest/init.sh 0755 0 0"
 	echo "file /bin/busybox $busybox_bin 0755 0 0"
 	echo "file /bin/debug-exit $stage/debug-exit 0755 0 0"
+	echo "file /bin/iopfd $iopfd 0755 0 0"
+	for lib in $iopfd_libs; do
+		d=
+		for part in $(dirname "$lib" | tr / ' '); do
+			d+=/$part
+			echo "dir $d 0755 0 0"
+		done
+	done | sort -u
+	for lib in $iopfd_libs; do
+		echo "file $lib $(realpath "$lib") 0755 0 0"
+	done
 	[ "${IOPF_BENCH:-1}" = 0 ] || [ "$flavour" != normal ] ||
 		echo "file /bin/iopf-bench $stage/iopf-bench 0755 0 0"
 	for a in $("$busybox_bin" --list); do
