@@ -1,5 +1,6 @@
 #!/bin/sh
-# /init of the iopf test initramfs: run every program under /tests, print one
+# /init of the iopf test initramfs: run every program under /tests (or the
+# directory given by iopf.tests= on the kernel command line), print one
 # "IOPF-TEST: PASS|FAIL|SKIP name" line per test and a summary, then report
 # the overall status through the isa-debug-exit port (0 = all passed).
 export PATH=/bin:/sbin
@@ -15,8 +16,11 @@ kmemleak=/sys/kernel/debug/kmemleak
 
 timeout=$(sed -n 's/.*iopf.test_timeout=\([0-9]*\).*/\1/p' /proc/cmdline)
 [ -n "$timeout" ] || timeout=120
+# the directory of tests this boot runs
+tests=$(sed -n 's/.*iopf.tests=\([^ ]*\).*/\1/p' /proc/cmdline)
+[ -n "$tests" ] || tests=/tests
 pass=0 fail=0 skip=0
-for t in /tests/*; do
+for t in "$tests"/*; do
 	[ -x "$t" ] || continue
 	name=${t##*/}
 	echo "IOPF-GUEST: running $name"
@@ -31,7 +35,7 @@ for t in /tests/*; do
 	echo "IOPF-TEST: $res $name (exit $rc)"
 done
 
-if [ -x /bin/iopf-bench ] && [ $fail -eq 0 ]; then
+if [ -x /bin/iopf-bench ] && [ "$tests" = /tests ] && [ $fail -eq 0 ]; then
 	echo "IOPF-GUEST: running the benchmark (figures, not a test)"
 	/bin/iopf-bench 2>&1 || echo "IOPF-BENCH: failed (exit $?)"
 fi

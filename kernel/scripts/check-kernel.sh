@@ -119,6 +119,17 @@ for p in "${patches[@]}"; do
 done
 log "applied ${#patches[@]} patch(es)"
 
+# Every patch must be clean for checkpatch --strict.  /usr/bin first: its
+# spdxcheck.py needs the system python's ply and git modules.
+for p in "${patches[@]}"; do
+	if ! (cd "$src" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict \
+		--quiet --no-summary "$kdir/patches/$p") > "$out/checkpatch.log" 2>&1; then
+		cat "$out/checkpatch.log" >&2
+		die "patch $p is not checkpatch --strict clean"
+	fi
+done
+log "checkpatch --strict: every patch is clean"
+
 # The series must carry the project's uapi header byte for byte.
 uapi=include/uapi/linux/vfio_iopf.h
 if [ -f "$src/$uapi" ]; then
@@ -177,17 +188,29 @@ cflags=(-static -O2 -g0 -Wall -Wextra -Werror -Wno-unused-parameter
 gcc "${cflags[@]}" -o "$stage/debug-exit" "$kdir/guest/debug-exit.c"
 gcc "${cflags[@]}" -o "$stage/iopf-bench" "$kdir/guest/bench.c" ||
 	die "guest/bench.c does not compile"
-ntests=0
-for c in "$kdir"/tests/*.c; do
-	name=$(basename "$c" .c)
-	if [ -n "${IOPF_TESTS:-}" ] && ! [[ " $IOPF_TESTS " == *" $name "* ]]; then
-		continue
-	fi
-	gcc "${cflags[@]}" -o "$stage/tests/$name" "$c" || die "guest test $name does not compile"
-	ntests=$((ntests + 1))
-done
-[ $ntests -gt 0 ] || die "no guest tests"
-log "built $ntests guest test(s)"
+# build_tests SRCDIR DESTDIR: compile the selected tests, print how many
+build_tests() {
+	local c name n=0
+
+	mkdir -p "$2"
+	for c in "$1"/*.c; do
+		name=$(basename "$c" .c)
+		if [ -n "${IOPF_TESTS:-}" ] && ! [[ " $IOPF_TESTS " == *" $name "* ]]; then
+			continue
+		fi
+		gcc "${cflags[@]}" -o "$2/$name" "$c" || die "guest test $name does not compile"
+		n=$((n + 1))
+	done
+	echo $n
+}
+ntests=$(build_tests "$kdir/tests" "$stage/tests")
+# tests/pci/ need a real PCI device behind an IOMMU: the second boot
+npcitests=0
+if grep -q '^CONFIG_INTEL_IOMMU=y' "$out/.config" 2>/dev/null; then
+	npcitests=$(build_tests "$kdir/tests/pci" "$stage/tests-pci")
+fi
+[ $((ntests + npcitests)) -gt 0 ] || die "no guest tests"
+log "built $ntests guest test(s), $npcitests for the PCI boot"
 
 # ----------------------------------------------------------------- iopfd --
 # The daemon runs in the guest as built for the host (dynamically linked):
@@ -207,7 +230,7 @@ gcc -O2 -o "$stage/gen_init_cpio" "$src/usr/gen_init_cpio.c"
 	echo "dir /dev 0755 0 0"
 	echo "nod /dev/console 0600 0 0 c 5 1"
 	echo "nod /dev/null 0666 0 0 c 1 3"
-	for d in /bin /sbin /proc /sys /tmp /tests; do echo "dir $d 0755 0 0"; done
+	for d in /bin /sbin /proc /sys /tmp /tests /tests-pci; do echo "dir $d 0755 0 0"; done
 	echo "file /init $kdir/guest/init.sh 0755 0 0"
 	echo "file /bin/busybox $busybox_bin 0755 0 0"
 	echo "file /bin/debug-exit $stage/debug-exit 0755 0 0"
@@ -227,8 +250,8 @@ gcc -O2 -o "$stage/gen_init_cpio" "$src/usr/gen_init_cpio.c"
 	for a in $("$busybox_bin" --list); do
 		[ "$a" = busybox ] || echo "slink /bin/$a busybox 0777 0 0"
 	done
-	for t in "$stage"/tests/*; do
-		echo "file /tests/${t##*/} $t 0755 0 0"
+	for t in "$stage"/tests/* "$stage"/tests-pci/*; do
+		[ ! -f "$t" ] || echo "file ${t#"$stage"} $t 0755 0 0"
 	done
 } > "$stage/initramfs.list"
 "$stage/gen_init_cpio" "$stage/initramfs.list" > "$stage/initramfs.cpio"
@@ -236,30 +259,6 @@ gcc -O2 -o "$stage/gen_init_cpio" "$src/usr/gen_init_cpio.c"
 [ $boot -eq 1 ] || { log "--no-boot: stopping before QEMU"; exit 0; }
 
 # ------------------------------------------------------------------ boot --
-serial=$stage/serial.log
-mem=2560M smp=1
-if [ "$flavour" = debug ]; then mem=1536M; smp=2; fi
-append="console=ttyS0 panic=-1 oops=panic loglevel=7 iopf.test_timeout=${IOPF_TEST_TIMEOUT:-120}"
-append+=" vfio_iommu_type1.allow_unsafe_interrupts=1"
-log "booting under QEMU TCG ($smp cpu, $mem), serial log $serial"
-t0=$(date +%s)
-set +e
-timeout --foreground "${IOPF_QEMU_TIMEOUT:-900}" qemu-system-x86_64 \
-	-accel tcg -cpu max -m "$mem" -smp "$smp" \
-	-kernel "$bzimage" -initrd "$stage/initramfs.cpio" \
-	-append "$append" -no-reboot -nographic -monitor none \
-	-serial "file:$serial" \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null
-qrc=$?
-set -e
-boot_s=$(( $(date +%s) - t0 ))
-
-grep -E '^(  |IOPF-)' "$serial" | grep -vE '^IOPF-(GUEST: running|BENCH)' || true
-grep -E '^IOPF-BENCH' "$serial" || true
-npass=$(grep -c '^IOPF-TEST: PASS' "$serial" || true)
-nfail=$(grep -c '^IOPF-TEST: FAIL' "$serial" || true)
-nskip=$(grep -c '^IOPF-TEST: SKIP' "$serial" || true)
-
 splat_re='BUG:|WARNING:|Oops|Kernel panic|KASAN|UBSAN|general protection fault'
 splat_re+='|possible circular locking|possible recursive locking|inconsistent lock state'
 splat_re+='|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|turning off the locking correctness validator'
@@ -267,28 +266,70 @@ splat_re+='|unreferenced object|suspected memory leak|kmemleak: .*leak'
 splat_re+='|INFO: task .* blocked|Call Trace:|sleeping function called from invalid context'
 # lines the kernel prints at boot that merely mention a checker
 ok_re='RCU lockdep checking is enabled|KernelAddressSanitizer initialized|kmemleak: Kernel memory leak detector initialized|kmemleak: Automatic memory scanning thread started|Lock dependency validator|lockdep: fixing up alternatives'
-splats=$(grep -E "$splat_re" "$serial" | grep -vE "$ok_re" || true)
 
-status=0
-case $qrc in
-1) ;;				# guest wrote 0: all tests passed
-3) status=1 ;;			# guest wrote 1: some test failed
-124) echo "check-kernel: guest timed out after ${IOPF_QEMU_TIMEOUT:-900}s" >&2; status=2 ;;
-*) echo "check-kernel: QEMU exited with $qrc without a guest status (panic or reboot?)" >&2; status=2 ;;
-esac
-if [ -n "$splats" ]; then
-	echo "check-kernel: kernel splat in the serial log:" >&2
-	echo "$splats" | head -40 >&2
-	[ $status -ne 0 ] || status=1
-	nfail=$((nfail + 1))
-	echo "IOPF-TEST: FAIL kernel-log-clean"
-fi
-[ $status -eq 0 ] || { echo "--- last 40 serial lines ---" >&2; tail -n 40 "$serial" >&2; }
-expected=$ntests
-if [ $((npass + nskip + ${nfail})) -lt $expected ]; then
-	echo "check-kernel: only $((npass + nskip + nfail)) of $expected tests reported" >&2
-	[ $status -ne 0 ] || status=2
-fi
-log "flavour $flavour: boot+tests ${boot_s}s, total $(( $(date +%s) - start ))s"
-echo "$npass passed, $nfail failed, $nskip skipped"
+total_pass=0 total_fail=0 total_skip=0 status=0
+
+# boot NAME TESTDIR NTESTS APPEND [QEMU ARGS...]: boot once with APPEND added
+# to the kernel command line, run the guest tests in TESTDIR, add up the
+# results and raise $status on a failure.
+boot() {
+	local name=$1 dir=$2 expected=$3 serial=$stage/serial-$1.log
+	local mem=2560M smp=1 append=$4 qrc boot_s npass nfail nskip splats rc=0
+	shift 4
+	if [ "$flavour" = debug ]; then mem=1536M; smp=2; fi
+	append+=" console=ttyS0 panic=-1 oops=panic loglevel=7 iopf.tests=$dir"
+	append+=" iopf.test_timeout=${IOPF_TEST_TIMEOUT:-120}"
+	append+=" vfio_iommu_type1.allow_unsafe_interrupts=1"
+	log "boot $name: QEMU TCG ($smp cpu, $mem) $*, serial log $serial"
+	t0=$(date +%s)
+	set +e
+	timeout --foreground "${IOPF_QEMU_TIMEOUT:-900}" qemu-system-x86_64 \
+		-accel tcg -cpu max -m "$mem" -smp "$smp" "$@" \
+		-kernel "$bzimage" -initrd "$stage/initramfs.cpio" \
+		-append "$append" \
+		-no-reboot -nographic -monitor none -serial "file:$serial" \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null
+	qrc=$?
+	set -e
+	boot_s=$(( $(date +%s) - t0 ))
+
+	grep -E '^(  |IOPF-)' "$serial" | grep -vE '^IOPF-(GUEST: running|BENCH)' || true
+	grep -E '^IOPF-BENCH' "$serial" || true
+	npass=$(grep -c '^IOPF-TEST: PASS' "$serial" || true)
+	nfail=$(grep -c '^IOPF-TEST: FAIL' "$serial" || true)
+	nskip=$(grep -c '^IOPF-TEST: SKIP' "$serial" || true)
+	splats=$(grep -E "$splat_re" "$serial" | grep -vE "$ok_re" || true)
+
+	case $qrc in
+	1) ;;				# guest wrote 0: all tests passed
+	3) rc=1 ;;			# guest wrote 1: some test failed
+	124) echo "check-kernel: boot $name: guest timed out after ${IOPF_QEMU_TIMEOUT:-900}s" >&2; rc=2 ;;
+	*) echo "check-kernel: boot $name: QEMU exited with $qrc without a guest status (panic or reboot?)" >&2; rc=2 ;;
+	esac
+	if [ -n "$splats" ]; then
+		echo "check-kernel: boot $name: kernel splat in the serial log:" >&2
+		echo "$splats" | head -40 >&2
+		[ $rc -ne 0 ] || rc=1
+		nfail=$((nfail + 1))
+		echo "IOPF-TEST: FAIL kernel-log-clean"
+	fi
+	[ $rc -eq 0 ] || { echo "--- last 40 serial lines ---" >&2; tail -n 40 "$serial" >&2; }
+	if [ $((npass + nskip + nfail)) -lt "$expected" ]; then
+		echo "check-kernel: boot $name: only $((npass + nskip + nfail)) of $expected tests reported" >&2
+		[ $rc -ne 0 ] || rc=2
+	fi
+	log "boot $name: ${boot_s}s, $npass passed, $nfail failed, $nskip skipped"
+	total_pass=$((total_pass + npass))
+	total_fail=$((total_fail + nfail))
+	total_skip=$((total_skip + nskip))
+	[ $rc -eq 0 ] || [ $status -ne 0 ] || status=$rc
+}
+
+[ $ntests -eq 0 ] || boot mock /tests "$ntests" ""
+# A real PCI device that cannot fault, behind an emulated Intel IOMMU.
+[ $npcitests -eq 0 ] ||
+	boot pci /tests-pci "$npcitests" "intel_iommu=on" \
+		-M q35 -device intel-iommu,intremap=off -device edu
+log "flavour $flavour: total $(( $(date +%s) - start ))s"
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 exit $status

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Runs in the second boot, under QEMU's intel-iommu with its "edu" device
+ * bound to vfio-pci: a real PCI device that cannot fault.  Its container
+ * refuses IOPF (ENODEV) and keeps type1's eager path: MAP_DMA pins and
+ * charges locked_vm, the device's DMA engine reads and writes the range
+ * through the IOMMU, UNMAP_DMA gives locked_vm back and the IOMMU then
+ * blocks the device.
+ */
+#include <dirent.h>
+#include <time.h>
+#include "iopf_mock.h"
+
+#define EDU_VENDOR	"0x1234"
+#define EDU_DEVICE	"0x11e8"
+#define EDU_ID		0x00
+#define EDU_DMA_SRC	0x80
+#define EDU_DMA_DST	0x88
+#define EDU_DMA_COUNT	0x90
+#define EDU_DMA_CMD	0x98
+#define EDU_DMA_RUN	0x1
+#define EDU_DMA_TO_RAM	0x2
+#define EDU_BUF		0x40000	/* the device's own 4 KiB buffer */
+#define EDU_LEN		2048	/* QEMU 7.2's edu refuses a transfer of all of it */
+
+#define IOVA	0x100000ULL	/* edu clamps DMA addresses to 28 bits */
+#define SIZE	(2ULL << 20)
+#define PG	4096
+
+static int read_attr(const char *dev, const char *attr, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", dev, attr);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+static void write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+
+	t_check(fd >= 0);
+	t_check(write(fd, val, strlen(val)) == (ssize_t)strlen(val));
+	close(fd);
+}
+
+/* The edu device's PCI address, bound to vfio-pci. */
+static void edu_bind(char *bdf, size_t len)
+{
+	char v[32], d[32], path[PATH_MAX], link[PATH_MAX];
+	struct dirent *e;
+	DIR *dir = opendir("/sys/bus/pci/devices");
+	ssize_t n;
+
+	t_check(dir != NULL);
+	bdf[0] = 0;
+	while ((e = readdir(dir))) {
+		if (e->d_name[0] == '.' ||
+		    read_attr(e->d_name, "vendor", v, sizeof(v)) ||
+		    read_attr(e->d_name, "device", d, sizeof(d)))
+			continue;
+		if (!strcmp(v, EDU_VENDOR) && !strcmp(d, EDU_DEVICE)) {
+			snprintf(bdf, len, "%s", e->d_name);
+			break;
+		}
+	}
+	closedir(dir);
+	if (!bdf[0])
+		t_fail("no edu device (QEMU -device edu) on the PCI bus");
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", bdf);
+	write_file(path, "vfio-pci");
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	if (access(path, F_OK) == 0) {
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
+		write_file(path, bdf);
+	}
+	write_file("/sys/bus/pci/drivers_probe", bdf);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	t_check(n > 0);
+	link[n] = 0;
+	t_check(strcmp(strrchr(link, '/') + 1, "vfio-pci") == 0);
+}
+
+static void edu_open(const char *bdf, struct t_vfio *v)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	t_check(n > 0);
+	link[n] = 0;
+	snprintf(path, sizeof(path), "/dev/vfio/%s", strrchr(link, '/') + 1);
+	v->container = t_open_container();
+	v->group = open(path, O_RDWR | O_CLOEXEC);
+	t_check(v->group >= 0);
+	t_check(ioctl(v->group, VFIO_GROUP_GET_STATUS, &status) == 0);
+	t_check(status.flags & VFIO_GROUP_FLAGS_VIABLE);
+	t_check(ioctl(v->group, VFIO_GROUP_SET_CONTAINER, &v->container) == 0);
+	t_check(ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) == 0);
+	v->device = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, bdf);
+	t_check(v->device >= 0);
+}
+
+static struct vfio_region_info region(int device, __u32 index)
+{
+	struct vfio_region_info r = { .argsz = sizeof(r), .index = index };
+
+	t_check(ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &r) == 0);
+	return r;
+}
+
+/* Let the device master the bus, so that its DMA engine may run. */
+static void edu_bus_master(int device)
+{
+	struct vfio_region_info cfg = region(device, VFIO_PCI_CONFIG_REGION_INDEX);
+	__u16 cmd;
+
+	t_check(pread(device, &cmd, 2, cfg.offset + 4) == 2);
+	cmd |= 0x4;	/* PCI_COMMAND_MASTER */
+	t_check(pwrite(device, &cmd, 2, cfg.offset + 4) == 2);
+}
+
+static volatile __u64 *edu_reg64(volatile void *bar, unsigned int off)
+{
+	return (volatile __u64 *)((volatile char *)bar + off);
+}
+
+/* One transfer of the device's DMA engine; waits until it is done. */
+static void edu_dma(volatile void *bar, __u64 src, __u64 dst, __u64 len,
+		    __u64 dir)
+{
+	int i;
+
+	*edu_reg64(bar, EDU_DMA_SRC) = src;
+	*edu_reg64(bar, EDU_DMA_DST) = dst;
+	*edu_reg64(bar, EDU_DMA_COUNT) = len;
+	*edu_reg64(bar, EDU_DMA_CMD) = EDU_DMA_RUN | dir;
+	/* the engine runs from a 100 ms timer of the virtual clock */
+	for (i = 0; i < 1000 && (*edu_reg64(bar, EDU_DMA_CMD) & EDU_DMA_RUN); i++)
+		usleep(10000);
+	t_check(!(*edu_reg64(bar, EDU_DMA_CMD) & EDU_DMA_RUN));
+}
+
+int main(void)
+{
+	struct vfio_iommu_type1_enable_iopf en = { .argsz = sizeof(en) };
+	struct vfio_region_info bar0;
+	unsigned char *mem = t_alloc(SIZE);
+	volatile void *bar;
+	char bdf[NAME_MAX + 1];
+	struct t_vfio v;
+	long base;
+
+	edu_bind(bdf, sizeof(bdf));
+	edu_open(bdf, &v);
+
+	/* the container can do IOPF, but no device in it can fault */
+	t_check(ioctl(v.container, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOPF) == 1);
+	t_check_err(ioctl(v.container, VFIO_IOMMU_ENABLE_IOPF, &en), ENODEV);
+
+	base = t_locked_kb();
+	t_fill(mem, SIZE, 5);
+	t_check(t_map(v.container, mem, IOVA, SIZE, T_RW) == 0);
+	t_check(t_locked_kb() - base == (long)(SIZE >> 10));
+
+	bar0 = region(v.device, VFIO_PCI_BAR0_REGION_INDEX);
+	t_check(bar0.flags & VFIO_REGION_INFO_FLAG_MMAP);
+	bar = mmap(NULL, bar0.size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   v.device, bar0.offset);
+	t_check(bar != MAP_FAILED);
+	t_check((*(volatile __u32 *)((volatile char *)bar + EDU_ID) & 0xff) == 0xed);
+	edu_bus_master(v.device);
+
+	/* page 3 -> the device's buffer -> page 300: same bytes */
+	t_check(memcmp(mem + 3 * PG, mem + 300 * PG, EDU_LEN) != 0);
+	edu_dma(bar, IOVA + 3 * PG, EDU_BUF, EDU_LEN, 0);
+	edu_dma(bar, EDU_BUF, IOVA + 300 * PG, EDU_LEN, EDU_DMA_TO_RAM);
+	t_check(memcmp(mem + 3 * PG, mem + 300 * PG, EDU_LEN) == 0);
+	t_check(mem[300 * PG + EDU_LEN] ==
+		(unsigned char)((300 * PG + EDU_LEN) * 7 + 5 + 300));
+
+	t_check(t_unmap(v.container, IOVA, SIZE, NULL) == 0);
+	t_check(t_locked_kb() == base);
+	/* unmapped: the IOMMU stops the device's write */
+	memset(mem + 10 * PG, 0x5a, PG);
+	edu_dma(bar, EDU_BUF, IOVA + 10 * PG, EDU_LEN, EDU_DMA_TO_RAM);
+	t_check(mem[10 * PG] == 0x5a && mem[10 * PG + EDU_LEN - 1] == 0x5a);
+	printf("edu %s: eager DMA through intel-iommu ok\n", bdf);
+	return T_PASS;
+}
