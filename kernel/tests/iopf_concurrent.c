@@ -118,6 +118,10 @@ int main(void)
 		memset(mem + i * PG, k, 64 * PG);
 	}
 	pthread_join(ta, NULL);
+	info = t_iopf_info(fd);
+	if (ra.failed)
+		fprintf(stderr, "%d reads failed; %llu faults answered INVALID\n",
+			ra.failed, (unsigned long long)info.out_invalid);
 	t_check(ra.failed == 0);
 
 	/* the device sees what the process wrote last */
