@@ -274,7 +274,7 @@ total_pass=0 total_fail=0 total_skip=0 status=0
 # results and raise $status on a failure.
 boot() {
 	local name=$1 dir=$2 expected=$3 serial=$stage/serial-$1.log
-	local mem=2560M smp=1 append=$4 qrc boot_s npass nfail nskip splats rc=0
+	local mem=2560M smp=1 append=$4 t0 qrc boot_s npass nfail nskip splats rc=0
 	shift 4
 	if [ "$flavour" = debug ]; then mem=1536M; smp=2; fi
 	append+=" console=ttyS0 panic=-1 oops=panic loglevel=7 iopf.tests=$dir"

@@ -44,11 +44,7 @@ static char saved_window[32];
 
 static void set_window(const char *pages)
 {
-	int fd = open(PARAM, O_WRONLY);
-
-	t_check(fd >= 0);
-	t_check(write(fd, pages, strlen(pages)) == (ssize_t)strlen(pages));
-	close(fd);
+	t_write_str(PARAM, pages);
 }
 
 /* the window is global: give the tests after this one the old value back */
@@ -59,14 +55,8 @@ static void restore_window(void)
 
 static void save_window(void)
 {
-	int fd = open(PARAM, O_RDONLY);
-	ssize_t n;
-
-	t_check(fd >= 0);
-	n = read(fd, saved_window, sizeof(saved_window) - 1);
-	t_check(n > 0);
-	saved_window[strcspn(saved_window, "\n")] = 0;
-	close(fd);
+	t_check(t_read_line(PARAM, saved_window, sizeof(saved_window)) == 0);
+	t_check(saved_window[0] != 0);
 	atexit(restore_window);
 }
 

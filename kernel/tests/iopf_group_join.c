@@ -35,14 +35,8 @@ int main(void)
 	t_check(t_iopf_info(fd).out_ndevices == 2);
 
 	/* the device that cannot fault may not join */
-	{
-		char link[256];
-		ssize_t n = readlink("/sys/bus/vfio_iopf_mock/devices/iopf-mock2/iommu_group",
-				     link, sizeof(link) - 1);
-		t_check(n > 0);
-		link[n] = 0;
-		snprintf(path, sizeof(path), "/dev/vfio/%s", strrchr(link, '/') + 1);
-	}
+	t_check(t_group_path("/sys/bus/vfio_iopf_mock/devices/iopf-mock2",
+			     path, sizeof(path)) == 0);
 	g = open(path, O_RDWR);
 	t_check(g >= 0);
 	t_check_err(ioctl(g, VFIO_GROUP_SET_CONTAINER, &a.container), EBUSY);

@@ -38,24 +38,35 @@ struct t_vfio {
 	int device;
 };
 
-/* Open the mock device's group and add it to @container (opened if < 0). */
-static inline void t_mock_attach(int idx, int container, struct t_vfio *v)
+/* /dev/vfio/N of the device at sysfs path @dev; -1 if it has no group. */
+static inline int t_group_path(const char *dev, char *path, size_t len)
 {
-	char path[PATH_MAX], link[512], name[32];
-	struct vfio_group_status status = { .argsz = sizeof(status) };
+	char link[512], *g;
 	ssize_t n;
-	char *g;
 
-	snprintf(name, sizeof(name), "iopf-mock%d", idx);
-	snprintf(path, sizeof(path),
-		 "/sys/bus/vfio_iopf_mock/devices/%s/iommu_group", name);
+	if (snprintf(path, len, "%s/iommu_group", dev) >= (int)len)
+		return -1;
 	n = readlink(path, link, sizeof(link) - 1);
 	if (n < 0)
-		t_skip("no mock device %s (CONFIG_VFIO_IOPF_MOCK off?)", name);
+		return -1;
 	link[n] = 0;
 	g = strrchr(link, '/');
-	snprintf(path, sizeof(path), "/dev/vfio/%s", g ? g + 1 : link);
+	return snprintf(path, len, "/dev/vfio/%s", g ? g + 1 : link) < (int)len ? 0 : -1;
+}
 
+/*
+ * Open the group of the device at sysfs path @dev, add it to @container
+ * (opened and set to type1v2 if < 0) and get its device fd by @name.
+ * Returns -1 if the device has no IOMMU group.
+ */
+static inline int t_vfio_open(const char *dev, const char *name, int container,
+			      struct t_vfio *v)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	char path[PATH_MAX];
+
+	if (t_group_path(dev, path, sizeof(path)))
+		return -1;
 	v->container = container >= 0 ? container : t_open_container();
 	v->group = open(path, O_RDWR | O_CLOEXEC);
 	t_check(v->group >= 0);
@@ -66,6 +77,18 @@ static inline void t_mock_attach(int idx, int container, struct t_vfio *v)
 		t_check(ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) == 0);
 	v->device = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, name);
 	t_check(v->device >= 0);
+	return 0;
+}
+
+/* Open the mock device's group and add it to @container (opened if < 0). */
+static inline void t_mock_attach(int idx, int container, struct t_vfio *v)
+{
+	char dev[PATH_MAX], name[32];
+
+	snprintf(name, sizeof(name), "iopf-mock%d", idx);
+	snprintf(dev, sizeof(dev), "/sys/bus/vfio_iopf_mock/devices/%s", name);
+	if (t_vfio_open(dev, name, container, v))
+		t_skip("no mock device %s (CONFIG_VFIO_IOPF_MOCK off?)", name);
 }
 
 static inline void t_mock_setup(int idx, struct t_vfio *v)

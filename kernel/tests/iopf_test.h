@@ -53,6 +53,33 @@ t_exit(int code, const char *fmt, ...)
 		       strerror(errno), #e);				\
 } while (0)
 
+/* Read the first line of @path into @buf, without its newline; -1 on error. */
+static inline int t_read_line(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+/* Write @val to @path (a sysfs attribute) in one write. */
+static inline void t_write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	t_check(fd >= 0);
+	t_check(write(fd, val, strlen(val)) == (ssize_t)strlen(val));
+	close(fd);
+}
+
 static inline int t_open_container(void)
 {
 	int fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);

@@ -8,7 +8,6 @@
  * blocks the device.
  */
 #include <dirent.h>
-#include <time.h>
 #include "iopf_mock.h"
 
 #define EDU_VENDOR	"0x1234"
@@ -30,29 +29,9 @@
 static int read_attr(const char *dev, const char *attr, char *buf, size_t len)
 {
 	char path[PATH_MAX];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", dev, attr);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	buf[strcspn(buf, "\n")] = 0;
-	return 0;
-}
-
-static void write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-
-	t_check(fd >= 0);
-	t_check(write(fd, val, strlen(val)) == (ssize_t)strlen(val));
-	close(fd);
+	return t_read_line(path, buf, len);
 }
 
 /* The edu device's PCI address, bound to vfio-pci. */
@@ -80,40 +59,18 @@ static void edu_bind(char *bdf, size_t len)
 		t_fail("no edu device (QEMU -device edu) on the PCI bus");
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", bdf);
-	write_file(path, "vfio-pci");
+	t_write_str(path, "vfio-pci");
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
 	if (access(path, F_OK) == 0) {
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
-		write_file(path, bdf);
+		t_write_str(path, bdf);
 	}
-	write_file("/sys/bus/pci/drivers_probe", bdf);
+	t_write_str("/sys/bus/pci/drivers_probe", bdf);
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
 	n = readlink(path, link, sizeof(link) - 1);
 	t_check(n > 0);
 	link[n] = 0;
 	t_check(strcmp(strrchr(link, '/') + 1, "vfio-pci") == 0);
-}
-
-static void edu_open(const char *bdf, struct t_vfio *v)
-{
-	struct vfio_group_status status = { .argsz = sizeof(status) };
-	char path[PATH_MAX], link[PATH_MAX];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	t_check(n > 0);
-	link[n] = 0;
-	snprintf(path, sizeof(path), "/dev/vfio/%s", strrchr(link, '/') + 1);
-	v->container = t_open_container();
-	v->group = open(path, O_RDWR | O_CLOEXEC);
-	t_check(v->group >= 0);
-	t_check(ioctl(v->group, VFIO_GROUP_GET_STATUS, &status) == 0);
-	t_check(status.flags & VFIO_GROUP_FLAGS_VIABLE);
-	t_check(ioctl(v->group, VFIO_GROUP_SET_CONTAINER, &v->container) == 0);
-	t_check(ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) == 0);
-	v->device = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, bdf);
-	t_check(v->device >= 0);
 }
 
 static struct vfio_region_info region(int device, __u32 index)
@@ -162,12 +119,13 @@ int main(void)
 	struct vfio_region_info bar0;
 	unsigned char *mem = t_alloc(SIZE);
 	volatile void *bar;
-	char bdf[NAME_MAX + 1];
+	char bdf[NAME_MAX + 1], dev[PATH_MAX];
 	struct t_vfio v;
 	long base;
 
 	edu_bind(bdf, sizeof(bdf));
-	edu_open(bdf, &v);
+	snprintf(dev, sizeof(dev), "/sys/bus/pci/devices/%s", bdf);
+	t_check(t_vfio_open(dev, bdf, -1, &v) == 0);
 
 	/* the container can do IOPF, but no device in it can fault */
 	t_check(ioctl(v.container, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOPF) == 1);
