@@ -4,7 +4,6 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <string.h>
 
 #include "log.h"
 #include "loop.h"
@@ -54,22 +53,72 @@ void loop_done(struct loop *l)
 	l->signal_fd = safe_close(l->signal_fd);
 }
 
-static int arm(struct loop *l, struct loop_source *src)
+/* A free submission entry; when all are taken, submit them to make room. */
+static int get_sqe(struct loop *l, struct io_uring_sqe **ret_sqe)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&l->ring);
 
-	if (!sqe)
-		return -EBUSY;
-	io_uring_prep_read(sqe, src->fd, src->buf, (unsigned)src->size, 0);
+	if (!sqe) {
+		int r = io_uring_submit(&l->ring);
+
+		if (r < 0)
+			return r;
+		sqe = io_uring_get_sqe(&l->ring);
+		if (!sqe)
+			return -EBUSY;
+	}
+	*ret_sqe = sqe;
+	return 0;
+}
+
+static int arm(struct loop *l, struct loop_source *src)
+{
+	struct io_uring_sqe *sqe;
+	int r;
+
+	r = get_sqe(l, &sqe);
+	if (r < 0)
+		return r;
+	if (src->size)
+		io_uring_prep_read(sqe, src->fd, src->buf, (unsigned)src->size, 0);
+	else
+		io_uring_prep_poll_add(sqe, src->fd, POLLIN);
 	io_uring_sqe_set_data(sqe, src);
+	src->armed = true;
 	return 0;
 }
 
 int loop_add(struct loop *l, struct loop_source *src)
 {
-	if (src->size == 0 || src->size > sizeof(src->buf) || !src->handler)
+	if (src->size > sizeof(src->buf) || !src->handler)
 		return -EINVAL;
+	src->removed = false;
 	return arm(l, src);
+}
+
+void loop_remove(struct loop *l, struct loop_source *src)
+{
+	struct io_uring_sqe *sqe;
+	int r;
+
+	src->removed = true;
+	/* Not armed: its handler is running, and the loop releases it after. */
+	if (!src->armed)
+		return;
+	r = get_sqe(l, &sqe);
+	if (r < 0) {
+		/* The request stays; its completion finds the source removed. */
+		log_warning_errno(r, "Failed to cancel the request on fd %d, ignoring: %m", src->fd);
+		return;
+	}
+	io_uring_prep_cancel(sqe, src, 0);
+	io_uring_sqe_set_data(sqe, NULL);
+}
+
+static void release(struct loop_source *src)
+{
+	if (src->release)
+		src->release(src);
 }
 
 void loop_exit(struct loop *l, int result)
@@ -117,16 +166,30 @@ int loop_run(struct loop *l)
 
 			src = io_uring_cqe_get_data(cqe);
 			io_uring_cqe_seen(&l->ring, cqe);
+			if (!src)
+				continue;	/* a cancel request's own completion */
+			src->armed = false;
+			if (src->removed) {
+				release(src);
+				continue;
+			}
 			if (res < 0 && res != -EINTR && res != -EAGAIN) {
 				loop_exit(l, log_error_errno(res, "Reading fd %d failed: %m", src->fd));
 				break;
 			}
 			if (res > 0) {
+				bool removed;
+
 				r = src->handler(l, src);
+				removed = src->removed;
+				if (removed)
+					release(src);   /* may free it */
 				if (r < 0) {
 					loop_exit(l, r);
 					break;
 				}
+				if (removed)
+					continue;
 			}
 			r = arm(l, src);
 			if (r < 0) {

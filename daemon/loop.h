@@ -2,9 +2,10 @@
 #pragma once
 
 /*
- * The event loop: one io_uring with a read in flight on every source
- * (eventfds, timerfds, signalfds).  When a read completes its handler runs,
- * then the read is queued again.  Nothing polls, nothing sleeps.
+ * The event loop: one io_uring with a request in flight on every source.
+ * Eventfds, timerfds and signalfds get a read of their fixed size; sockets
+ * get a poll for input and their handler does the reading (accept, recvmsg).
+ * When a request completes its handler runs, then it is queued again.
  */
 
 #include <liburing.h>
@@ -20,10 +21,14 @@ typedef int (*loop_handler_t)(struct loop *l, struct loop_source *src);
 
 struct loop_source {
 	int fd;
-	size_t size;              /* bytes one read takes: 8, or a signalfd_siginfo */
+	size_t size;              /* bytes one read takes (8, a signalfd_siginfo); 0: poll */
 	loop_handler_t handler;
+	/* Called once a removed source is no longer referenced by the ring. */
+	void (*release)(struct loop_source *src);
 	void *userdata;
-	unsigned char buf[128];
+	bool armed;               /* a request of this source is in the ring */
+	bool removed;
+	unsigned char buf[128] __attribute__((aligned(8)));  /* read into as a struct */
 };
 
 struct loop {
@@ -40,6 +45,11 @@ struct loop {
 int loop_init(struct loop *l);
 void loop_done(struct loop *l);
 int loop_add(struct loop *l, struct loop_source *src);
+/*
+ * Stops watching @src (from any handler, its own included).  Its request is
+ * cancelled and src->release, if set, runs when the ring has let go of it.
+ */
+void loop_remove(struct loop *l, struct loop_source *src);
 /* Runs until loop_exit() or a handler fails; returns the exit result. */
 int loop_run(struct loop *l);
 void loop_exit(struct loop *l, int result);
