@@ -1,17 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * iopfd: the userspace I/O page fault resolver.  It serves a real iopf fd
- * (--iopf-fd) or a simulated VM (--simulate) with the same resolver.
+ * iopfd: the userspace I/O page fault resolver.  It serves the iopf fds VMMs
+ * register on its socket (--listen, or the one systemd passes), one
+ * inherited iopf fd (--iopf-fd), or a simulated VM (--simulate), all with
+ * the same resolver.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "parse.h"
+#include "register.h"
 #include "serve.h"
 #include "simulate.h"
 
@@ -21,19 +26,25 @@ static struct simulate_options arg_options;
 static const char *arg_workload;
 static const char *arg_sim_option; /* name of the first option only --simulate takes */
 static int arg_iopf_fd = -1;
+static const char *arg_listen;
+static int arg_listen_fd = -1;  /* from --listen, or passed by the service manager */
 static int arg_ready_fd = -1;
 static bool arg_json;
 
 static void help(void)
 {
-	printf("Usage: %s --iopf-fd=FD [OPTIONS]\n"
+	printf("Usage: %s --listen=PATH [OPTIONS]\n"
+	       "       %s --iopf-fd=FD [OPTIONS]\n"
 	       "       %s --simulate=WORKLOAD [OPTIONS]\n"
 	       "\n"
 	       "Resolve I/O page faults of VFIO passthrough devices, or of a simulated VM,\n"
-	       "and report what it cost.\n"
+	       "and report what it cost.  Started by iopfd.socket, it serves the socket\n"
+	       "systemd passes.\n"
 	       "\n"
+	       "  -l, --listen=PATH         serve the VMs that register on this socket\n"
+	       "                            until SIGINT/SIGTERM (iopfd.socket: %s)\n"
 	       "      --iopf-fd=FD          serve this inherited iopf fd until SIGINT/SIGTERM\n"
-	       "      --ready-fd=FD         write one byte to FD once attached, then close it\n"
+	       "      --ready-fd=FD         write one byte to FD once serving, then close it\n"
 	       "  -s, --simulate=WORKLOAD   run a simulated VM: %s\n"
 	       "  -p, --policy=POLICY       exact | fixed[:PAGES] | adaptive[:MIN:MAX]\n"
 	       "                            (default adaptive:%u:%u)\n"
@@ -58,7 +69,8 @@ static void help(void)
 	       "      --pin-limit=SIZE      locked memory limit of the VM (default none)\n"
 	       "      --fallback-pages=N    the kernel's fallback window (default %u)\n"
 	       "      --ring-entries=N      fault ring size, a power of two (default 4096)\n",
-	       program_invocation_short_name, program_invocation_short_name, workload_kind_list(),
+	       program_invocation_short_name, program_invocation_short_name,
+	       program_invocation_short_name, REGISTER_SOCKET_PATH, workload_kind_list(),
 	       IOPF_ADAPTIVE_MIN_DEFAULT, IOPF_ADAPTIVE_MAX_DEFAULT, VFIO_IOPF_RESOLVE_MAX,
 	       VFIO_IOPF_RESOLVE_MAX, IOPF_FIXED_PAGES_DEFAULT);
 }
@@ -92,6 +104,7 @@ enum {
 };
 
 static const struct option options[] = {
+	{ "listen", required_argument, NULL, 'l' },
 	{ "iopf-fd", required_argument, NULL, ARG_IOPF_FD },
 	{ "ready-fd", required_argument, NULL, ARG_READY_FD },
 	{ "simulate", required_argument, NULL, 's' },
@@ -142,6 +155,11 @@ static int parse_option(int c, const char *value)
 				program_invocation_short_name, value, workload_kind_list());
 			return -EINVAL;
 		}
+		return 0;
+	case 'l':
+		if (!*value)
+			return usage_error("invalid --listen '': a socket path");
+		arg_listen = value;
 		return 0;
 	case ARG_IOPF_FD:
 	case ARG_READY_FD: {
@@ -229,11 +247,30 @@ static bool is_simulation_option(int c)
 	case ARG_TIMEOUT:
 	case ARG_IOPF_FD:
 	case ARG_READY_FD:
+	case 'l':
 	case 's':
 		return false;
 	default:
 		return true;
 	}
+}
+
+/* Returns 1 if systemd passed the registration socket, 0 if it passed none. */
+static int socket_from_service_manager(void)
+{
+	int n = sd_listen_fds(true);
+
+	if (n < 0)
+		return log_error_errno(n, "Failed to read the sockets passed by the service manager: %m");
+	if (n == 0)
+		return 0;
+	if (n > 1 || sd_is_socket(SD_LISTEN_FDS_START, AF_UNIX, SOCK_SEQPACKET, 1) <= 0) {
+		log_error("The service manager must pass one listening AF_UNIX SOCK_SEQPACKET "
+			  "socket, not %d fds of other kinds.", n);
+		return -EINVAL;
+	}
+	arg_listen_fd = SD_LISTEN_FDS_START;
+	return 1;
 }
 
 /* Returns 1 to run, 0 to exit successfully (help, version), <0 on a usage error. */
@@ -244,7 +281,7 @@ static int parse_argv(int argc, char *argv[])
 	simulate_options_default(&arg_options);
 	arg_options.progress = isatty(STDERR_FILENO);
 
-	while ((c = getopt_long(argc, argv, "s:p:m:d:q:n:b:vh", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "l:s:p:m:d:q:n:b:vh", options, NULL)) >= 0) {
 		switch (c) {
 		case 'h':
 			help();
@@ -272,16 +309,22 @@ static int parse_argv(int argc, char *argv[])
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (arg_iopf_fd >= 0 && arg_workload)
-		return usage_error("--iopf-fd and --simulate exclude each other");
-	if (arg_iopf_fd >= 0 && arg_sim_option)
+	if (!!arg_listen + (arg_iopf_fd >= 0) + !!arg_workload > 1)
+		return usage_error("--listen, --iopf-fd and --simulate exclude each other");
+	if (!arg_listen && arg_iopf_fd < 0 && !arg_workload) {
+		r = socket_from_service_manager();
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return usage_error("nothing to do: give --listen=PATH, --iopf-fd=FD or "
+					   "--simulate=WORKLOAD");
+	}
+	if (!arg_workload && arg_sim_option)
 		return usage_error("--%s only applies to --simulate", arg_sim_option);
-	if (arg_ready_fd >= 0 && arg_iopf_fd < 0)
-		return usage_error("--ready-fd only applies to --iopf-fd");
-	if (arg_iopf_fd >= 0)
-		return 1;
+	if (arg_ready_fd >= 0 && arg_workload)
+		return usage_error("--ready-fd does not apply to --simulate");
 	if (!arg_workload)
-		return usage_error("nothing to do: give --iopf-fd=FD or --simulate=WORKLOAD");
+		return 1;
 	if ((uint64_t)arg_options.sim.ndevices * arg_options.sim.streams_per_device > 4096)
 		return usage_error("--devices x --queue-depth must not exceed 4096");
 	if ((arg_options.sim.memory_bytes >> IOPF_PAGE_SHIFT) <
@@ -302,6 +345,29 @@ static int serve(void)
 	if (arg_json)
 		return serve_report_json(stdout, &result);
 	serve_report(stdout, &result);
+	return 0;
+}
+
+static int listen_and_serve(void)
+{
+	struct register_stats stats;
+	int r;
+
+	if (arg_listen) {
+		r = register_listen(arg_listen, &arg_listen_fd);
+		if (r < 0)
+			return r;
+	}
+	r = register_run(arg_listen_fd, &arg_options.resolver, arg_ready_fd, &stats);
+	safe_close(arg_ready_fd);
+	if (arg_listen)
+		unlink(arg_listen);
+	arg_listen_fd = safe_close(arg_listen_fd);
+	if (r < 0)
+		return r;
+	if (arg_json)
+		return register_report_json(stdout, &stats);
+	register_report(stdout, &stats);
 	return 0;
 }
 
@@ -330,6 +396,11 @@ int main(int argc, char *argv[])
 	if (r <= 0)
 		return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
 
-	r = arg_iopf_fd >= 0 ? serve() : simulate();
+	if (arg_workload)
+		r = simulate();
+	else if (arg_iopf_fd >= 0)
+		r = serve();
+	else
+		r = listen_and_serve();
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential autoconf automake libtool pkg-config
-	  liburing-dev libsystemd-dev libjson-c-dev check valgrind)
+	  liburing-dev libsystemd-dev libjson-c-dev check valgrind
+	  systemd)  # systemd: systemd-analyze verifies the units
 
 case "${1:-}" in
 "") ;;

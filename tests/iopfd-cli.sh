@@ -49,6 +49,22 @@ for iopfd in "$top_builddir/iopfd" "$top_builddir/tests/iopfd-san"; do
 	[ $rc -eq 1 ] && grep -q "fd 3 is not an iopf fd" <<<"$out"
 	check "--iopf-fd on something else fails clearly" $?
 
+	out=$("$iopfd" --listen=/tmp/x.sock --simulate random 2>&1); rc=$?
+	[ $rc -eq 2 ] && grep -q "exclude each other" <<<"$out"
+	check "--listen and --simulate exclude each other" $?
+	out=$("$iopfd" --listen= 2>&1); rc=$?
+	[ $rc -eq 2 ] && grep -q "invalid --listen ''" <<<"$out"
+	check "--listen needs a path" $?
+	out=$("$iopfd" --listen=/tmp/x.sock --ring-entries=64 2>&1); rc=$?
+	[ $rc -eq 2 ] && grep -q -- "--ring-entries only applies to --simulate" <<<"$out"
+	check "simulation options refused with --listen" $?
+	out=$("$iopfd" --listen=/nonexistent-dir/x.sock 2>&1); rc=$?
+	[ $rc -eq 1 ] && grep -q "Failed to bind to /nonexistent-dir/x.sock: No such file or directory" <<<"$out"
+	check "--listen in a missing directory fails clearly" $?
+	out=$("$iopfd" --simulate random --ready-fd=3 2>&1); rc=$?
+	[ $rc -eq 2 ] && grep -q -- "--ready-fd does not apply to --simulate" <<<"$out"
+	check "--ready-fd refused with --simulate" $?
+
 	out=$("$iopfd" --help); rc=$?
 	[ $rc -eq 0 ] && grep -q -- "--simulate=WORKLOAD" <<<"$out"
 	check "--help" $?

@@ -1,60 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Description: iopfd's VFIO backend and serve loop against a stand-in
- * kernel: ioctl() is wrapped (-Wl,--wrap=ioctl) and answered by the
- * simulator, whose memfd plays the iopf fd's mmap.  Every fault the devices
+ * kernel (fake-kernel.h): the simulator answers the iopf fd's ioctls and its
+ * memfd plays the iopf fd's mmap.  Every fault the devices
  * raise is answered, iopfd detaches on SIGTERM, and the counters add up.
  */
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "check-helpers.h"
+#include "fake-kernel.h"
 #include "serve.h"
-#include "sim.h"
 
 static struct sim *fake_kernel;
 static int fake_fd = -1;
-
-int __real_ioctl(int fd, unsigned long request, ...);
-int __wrap_ioctl(int fd, unsigned long request, ...);
-
-int __wrap_ioctl(int fd, unsigned long request, ...)
-{
-	va_list ap;
-	void *arg;
-	int r;
-
-	va_start(ap, request);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	if (fd != fake_fd)
-		return __real_ioctl(fd, request, arg);
-
-	switch (request) {
-	case VFIO_IOPF_SET_RESOLVER:
-		r = sim_set_resolver(fake_kernel, arg);
-		break;
-	case VFIO_IOPF_RESOLVE:
-		r = sim_resolve(fake_kernel, arg);
-		break;
-	case VFIO_IOPF_RELEASE:
-		r = sim_release(fake_kernel, arg);
-		break;
-	case VFIO_IOPF_INFO:
-		r = sim_info(fake_kernel, arg);
-		break;
-	default:
-		r = -ENOTTY;
-	}
-	if (r < 0) {
-		errno = -r;
-		return -1;
-	}
-	return 0;
-}
 
 /* Waits for the ready byte, then for the devices, then asks iopfd to stop. */
 static void *stopper(void *arg)
@@ -89,7 +49,8 @@ START_TEST(serves_until_sigterm)
 	c.ndevices = 2;
 	c.streams_per_device = 8;
 	ck_assert_int_eq(sim_new(&c, &fake_kernel), 0);
-	fake_fd = sim_ring_fd(fake_kernel);
+	fake_fd = fake_kernel_install(fake_kernel);
+	ck_assert_int_ge(fake_fd, 0);
 	iopf_policy_default(IOPF_POLICY_ADAPTIVE, &rc.policy);
 	ck_assert_int_eq(pipe(ready), 0);
 

@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <systemd/sd-daemon.h>
+
+#include "json-util.h"
+#include "log.h"
+#include "loop.h"
+#include "register.h"
+#include "watchdog.h"
+
+/* The fds one message may carry before it is refused as malformed. */
+#define REGISTER_FDS_MAX 4
+
+struct register_server;
+
+/* One connection: a VMM before it registered, or a VM being served. */
+struct vm {
+	struct register_server *server;
+	struct vm *prev, *next;
+	uint64_t id;
+	char name[REGISTER_NAME_MAX + 1];
+	struct ucred peer;
+	int conn_fd;
+	int iopf_fd;
+	struct resolver *resolver;
+	struct loop_source conn;
+	struct loop_source faults;
+	unsigned live_sources;    /* freed when the loop released both */
+};
+
+struct register_server {
+	struct loop loop;
+	struct resolver_config config;
+	struct loop_source listener;
+	struct vm *vms;
+	unsigned nconnections;
+	unsigned nserved;
+	uint64_t next_id;
+	struct register_stats stats;
+};
+
+int register_listen(const char *path, int *ret_fd)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	mode_t mask;
+	int r;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return log_error_errno(-ENAMETOOLONG, "Socket path '%s' is too long: %m", path);
+	strcpy(sa.sun_path, path);
+
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return log_error_errno(negative_errno(), "Failed to create a socket: %m");
+	/* Left behind by an iopfd that did not exit cleanly; anything else stays. */
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(path);
+	mask = umask(0117);
+	r = RET_NERRNO(bind(fd, (struct sockaddr *)&sa, sizeof(sa)));
+	umask(mask);
+	if (r < 0)
+		return log_error_errno(r, "Failed to bind to %s: %m", path);
+	if (listen(fd, SOMAXCONN) < 0)
+		return log_error_errno(negative_errno(), "Failed to listen on %s: %m", path);
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+static void notify_status(const struct register_server *s)
+{
+	sd_notifyf(false, "STATUS=Serving %u VM%s", s->nserved, s->nserved == 1 ? "" : "s");
+}
+
+static int reply(struct vm *vm, json_object *obj)
+{
+	const char *text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+
+	if (!text)
+		return -ENOMEM;
+	/* The VMM may be gone already; it is dropped when its hangup arrives. */
+	return RET_NERRNO(send(vm->conn_fd, text, strlen(text), MSG_DONTWAIT | MSG_NOSIGNAL));
+}
+
+static void reply_ok(struct vm *vm)
+{
+	_cleanup_(json_object_putp) json_object *obj = json_object_new_object();
+
+	if (!obj ||
+	    json_object_object_add(obj, "ok", json_object_new_boolean(1)) < 0 ||
+	    json_object_object_add(obj, "id", json_object_new_uint64(vm->id)) < 0 ||
+	    json_object_object_add(obj, "vm", json_object_new_string(vm->name)) < 0 ||
+	    reply(vm, obj) < 0)
+		log_warning("Failed to answer VM %s, ignoring.", vm->name);
+}
+
+/* Answers the VMM with @error and why; returns @error. */
+static _printf_(3, 4) int reply_error(struct vm *vm, int error, const char *format, ...)
+{
+	_cleanup_(json_object_putp) json_object *obj = json_object_new_object();
+	char text[256];
+	va_list ap;
+
+	va_start(ap, format);
+	vsnprintf(text, sizeof(text), format, ap);
+	va_end(ap);
+	log_warning("Refused a registration from pid %d uid %u: %s", (int)vm->peer.pid,
+		    (unsigned)vm->peer.uid, text);
+	vm->server->stats.refused++;
+	if (!obj ||
+	    json_object_object_add(obj, "ok", json_object_new_boolean(0)) < 0 ||
+	    json_object_object_add(obj, "errno", json_object_new_int(-error)) < 0 ||
+	    json_object_object_add(obj, "error", json_object_new_string(text)) < 0 ||
+	    reply(vm, obj) < 0)
+		log_debug("Failed to send the refusal, ignoring.");
+	return error;
+}
+
+static void vm_free(struct vm *vm)
+{
+	struct register_server *s = vm->server;
+
+	if (vm->prev)
+		vm->prev->next = vm->next;
+	else
+		s->vms = vm->next;
+	if (vm->next)
+		vm->next->prev = vm->prev;
+	s->nconnections--;
+	safe_close(vm->conn_fd);
+	safe_close(vm->iopf_fd);
+	free(vm);
+}
+
+static void vm_release_source(struct loop_source *src)
+{
+	struct vm *vm = src->userdata;
+
+	if (--vm->live_sources == 0)
+		vm_free(vm);
+}
+
+/* Detaches at once; the memory goes once the loop has let go of the sources. */
+static void vm_drop(struct vm *vm)
+{
+	struct register_server *s = vm->server;
+
+	if (vm->resolver) {
+		s->stats.faults += vm->resolver->stats.faults;
+		s->stats.resolve_calls += vm->resolver->stats.batches;
+		s->stats.disconnected++;
+		vm->resolver = resolver_free(vm->resolver);
+		s->nserved--;
+		log_info("VM %s (pid %d) disconnected; the kernel answers its faults now.",
+			 vm->name, (int)vm->peer.pid);
+		notify_status(s);
+		loop_remove(&s->loop, &vm->faults);
+	}
+	loop_remove(&s->loop, &vm->conn);
+}
+
+static int on_faults(struct loop *l, struct loop_source *src)
+{
+	struct vm *vm = src->userdata;
+	int r;
+
+	(void)l;
+	r = resolver_drain(vm->resolver);
+	if (r < 0) {
+		/* This VM's fd misbehaves: leave it to the kernel, keep serving the rest. */
+		log_error_errno(r, "Failed to resolve the faults of VM %s, detaching: %m", vm->name);
+		vm_drop(vm);
+	}
+	return 0;
+}
+
+static bool name_is_valid(const char *name)
+{
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("._:-", *p)))
+			return false;
+	return true;
+}
+
+static int vm_attach(struct vm *vm, int iopf_fd)
+{
+	struct register_server *s = vm->server;
+	struct iopf_backend backend;
+	int r;
+
+	r = iopf_backend_vfio(iopf_fd, &backend);
+	if (r < 0)
+		return reply_error(vm, r, "not an iopf fd (VFIO_IOPF_INFO failed: %s)", strerror(-r));
+	r = resolver_new(&backend, &s->config, &vm->resolver);
+	if (r < 0)
+		return reply_error(vm, r, "failed to attach as the resolver: %s", strerror(-r));
+	vm->iopf_fd = iopf_fd;
+	vm->faults = (struct loop_source) {
+		.fd = vm->resolver->eventfd,
+		.size = sizeof(uint64_t),
+		.handler = on_faults,
+		.release = vm_release_source,
+		.userdata = vm,
+	};
+	r = loop_add(&s->loop, &vm->faults);
+	if (r < 0) {
+		vm->resolver = resolver_free(vm->resolver);
+		vm->iopf_fd = -EBADF;
+		return reply_error(vm, r, "failed to watch the fault ring: %s", strerror(-r));
+	}
+	vm->live_sources++;
+	s->nserved++;
+	s->stats.registered++;
+	log_info("VM %s (pid %d, uid %u) registered as %" PRIu64 "; resolving its faults.",
+		 vm->name, (int)vm->peer.pid, (unsigned)vm->peer.uid, vm->id);
+	reply_ok(vm);
+	notify_status(s);
+	/* Faults queued before we attached were signalled to nobody. */
+	r = resolver_drain(vm->resolver);
+	if (r < 0) {
+		log_error_errno(r, "Failed to resolve the faults of VM %s, detaching: %m", vm->name);
+		vm_drop(vm);
+	}
+	return 0;
+}
+
+/* Validates one registration message; takes ownership of @fds. */
+static int vm_register(struct vm *vm, const struct msghdr *msg, const char *payload, size_t len,
+		       int *fds, size_t nfds)
+{
+	int r;
+
+	if (vm->resolver)
+		r = reply_error(vm, -EISCONN, "VM %s is registered on this connection already", vm->name);
+	else if (msg->msg_flags & MSG_TRUNC)
+		r = reply_error(vm, -EMSGSIZE, "the VM name is longer than %d bytes", REGISTER_NAME_MAX);
+	else if (msg->msg_flags & MSG_CTRUNC || nfds != 1)
+		r = reply_error(vm, -EBADMSG, "send exactly one iopf fd (SCM_RIGHTS), not %zu%s",
+				nfds, msg->msg_flags & MSG_CTRUNC ? " or more" : "");
+	else if (memchr(payload, '\0', len))
+		r = reply_error(vm, -EINVAL, "the VM name contains a NUL byte");
+	else {
+		memcpy(vm->name, payload, len);
+		vm->name[len] = '\0';
+		if (!name_is_valid(vm->name))
+			r = reply_error(vm, -EINVAL,
+					"invalid VM name: use letters, digits, '.', '_', ':' and '-'");
+		else {
+			if (len == 0)
+				snprintf(vm->name, sizeof(vm->name), "vm%" PRIu64, vm->id);
+			r = vm_attach(vm, fds[0]);
+			if (vm->iopf_fd == fds[0])
+				fds[0] = -EBADF;   /* the VM's now */
+		}
+	}
+	for (size_t i = 0; i < nfds; i++)
+		safe_close(fds[i]);
+	return r;
+}
+
+static int on_connection(struct loop *l, struct loop_source *src)
+{
+	struct vm *vm = src->userdata;
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * REGISTER_FDS_MAX)];
+	} control;
+	char payload[REGISTER_NAME_MAX];
+	struct iovec iov = { .iov_base = payload, .iov_len = sizeof(payload) };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = &control,
+		.msg_controllen = sizeof(control),
+	};
+	int fds[REGISTER_FDS_MAX];
+	size_t nfds = 0;
+	ssize_t n;
+	int r;
+
+	(void)l;
+	n = recvmsg(vm->conn_fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); n >= 0 && c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (nfds < REGISTER_FDS_MAX)
+				fds[nfds++] = fd;
+			else
+				safe_close(fd);
+		}
+	}
+	/* EOF, or an empty message, which says nothing: the VMM is done. */
+	if (n <= 0 && nfds == 0) {
+		if (n < 0)
+			log_debug_errno(negative_errno(), "Connection of VM %s failed: %m", vm->name);
+		vm_drop(vm);
+		return 0;
+	}
+	r = vm_register(vm, &msg, payload, (size_t)n, fds, nfds);
+	if (r < 0 && !vm->resolver)
+		vm_drop(vm);
+	return 0;
+}
+
+static int vm_new(struct register_server *s, int conn_fd)
+{
+	struct vm *vm;
+	socklen_t len;
+	int r;
+
+	vm = calloc(1, sizeof(*vm));
+	if (!vm) {
+		safe_close(conn_fd);
+		return -ENOMEM;
+	}
+	vm->server = s;
+	vm->id = ++s->next_id;
+	vm->conn_fd = conn_fd;
+	vm->iopf_fd = -EBADF;
+	snprintf(vm->name, sizeof(vm->name), "vm%" PRIu64, vm->id);
+	len = sizeof(vm->peer);
+	if (getsockopt(conn_fd, SOL_SOCKET, SO_PEERCRED, &vm->peer, &len) < 0)
+		vm->peer = (struct ucred) { .pid = -1, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	vm->conn = (struct loop_source) {
+		.fd = conn_fd,
+		.handler = on_connection,
+		.release = vm_release_source,
+		.userdata = vm,
+	};
+	vm->next = s->vms;
+	if (s->vms)
+		s->vms->prev = vm;
+	s->vms = vm;
+	s->nconnections++;
+
+	if (s->nconnections > REGISTER_CONNECTIONS_MAX) {
+		reply_error(vm, -EUSERS, "iopfd serves %u connections already", REGISTER_CONNECTIONS_MAX);
+		vm_free(vm);
+		return 0;
+	}
+	r = loop_add(&s->loop, &vm->conn);
+	if (r < 0) {
+		vm_free(vm);
+		return log_error_errno(r, "Failed to watch a new connection: %m");
+	}
+	vm->live_sources++;
+	return 0;
+}
+
+static int on_listener(struct loop *l, struct loop_source *src)
+{
+	struct register_server *s = src->userdata;
+
+	(void)l;
+	for (;;) {
+		int fd = accept4(src->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			int r = negative_errno();
+
+			if (r == -EAGAIN || r == -EINTR)
+				return 0;
+			/* Out of fds or memory: the next connection may fare better. */
+			log_warning_errno(r, "Failed to accept a connection, ignoring: %m");
+			return 0;
+		}
+		vm_new(s, fd);
+	}
+}
+
+int register_run(int listen_fd, const struct resolver_config *config, int ready_fd,
+		 struct register_stats *ret)
+{
+	struct register_server s = { .config = *config };
+	struct loop_source watchdog = {};
+	int r;
+
+	r = RET_NERRNO(fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK));
+	if (r < 0)
+		return log_error_errno(r, "fd %d is not a listening socket: %m", listen_fd);
+	r = loop_init(&s.loop);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up the event loop: %m");
+	s.listener = (struct loop_source) { .fd = listen_fd, .handler = on_listener, .userdata = &s };
+	r = loop_add(&s.loop, &s.listener);
+	if (r >= 0)
+		r = watchdog_start(&s.loop, &watchdog);
+	if (r < 0) {
+		loop_done(&s.loop);
+		return log_error_errno(r, "Failed to start the event loop: %m");
+	}
+
+	log_info("Waiting for VMs to register.");
+	sd_notify(false, "READY=1\nSTATUS=Serving 0 VMs");
+	if (ready_fd >= 0 && write(ready_fd, "R", 1) != 1)
+		r = log_error_errno(negative_errno(), "Failed to signal readiness: %m");
+	if (r >= 0)
+		r = loop_run(&s.loop);
+	sd_notify(false, "STOPPING=1");
+	loop_done(&s.loop);
+	watchdog_stop(&watchdog);
+
+	/* The ring is gone and holds nothing: free what is left directly. */
+	while (s.vms) {
+		struct vm *vm = s.vms;
+
+		if (vm->resolver) {
+			s.stats.faults += vm->resolver->stats.faults;
+			s.stats.resolve_calls += vm->resolver->stats.batches;
+			vm->resolver = resolver_free(vm->resolver);
+		}
+		vm_free(vm);
+	}
+	if (r < 0 && r != -EINTR)
+		return r;
+	*ret = s.stats;
+	return 0;
+}
+
+void register_report(FILE *f, const struct register_stats *s)
+{
+	fprintf(f, "VMs: %" PRIu64 " registered, %" PRIu64 " disconnected, %" PRIu64 " refused\n",
+		s->registered, s->disconnected, s->refused);
+	fprintf(f, "  iopfd consumed %" PRIu64 " records in %" PRIu64 " resolve calls\n",
+		s->faults, s->resolve_calls);
+}
+
+int register_report_json(FILE *f, const struct register_stats *s)
+{
+	const struct json_counter counters[] = {
+		{ "registered", s->registered },
+		{ "disconnected", s->disconnected },
+		{ "refused", s->refused },
+		{ "resolver_faults", s->faults },
+		{ "resolve_calls", s->resolve_calls },
+	};
+	_cleanup_(json_object_putp) json_object *root = json_counters_new(counters, ARRAY_SIZE(counters));
+
+	if (!root)
+		return -ENOMEM;
+	return json_print(f, root);
+}

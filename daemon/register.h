@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The registration socket: how a VMM hands iopfd the iopf fd of its container.
+ *
+ * The VMM connects (AF_UNIX, SOCK_SEQPACKET) and sends one message: the iopf
+ * fd as SCM_RIGHTS, and as payload the VM's name (up to REGISTER_NAME_MAX
+ * bytes of letters, digits, '.', '_', ':', '-'; empty picks "vmID").  iopfd
+ * answers with one JSON object,
+ *
+ *     {"ok":true,"id":ID,"vm":"NAME"}
+ *     {"ok":false,"errno":ERRNO,"error":"TEXT"}
+ *
+ * and, after "ok", resolves the VM's faults for as long as the connection
+ * stays open.  When the VMM closes it (or exits), iopfd detaches and the
+ * kernel's fallback answers what is left: the connection is the VM's
+ * lifetime.  A refused registration is answered, then the connection closed.
+ */
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "resolver.h"
+
+#define REGISTER_SOCKET_PATH "/run/iopfd/register"
+#define REGISTER_NAME_MAX 63
+#define REGISTER_CONNECTIONS_MAX 1024u
+
+struct register_stats {
+	uint64_t registered;       /* VMs iopfd attached to */
+	uint64_t refused;          /* registrations answered with an error */
+	uint64_t disconnected;     /* VMs whose connection closed */
+	uint64_t faults;           /* records consumed for VMs no longer served */
+	uint64_t resolve_calls;
+};
+
+/* Binds and listens on @path (replacing a stale socket there); mode 0660. */
+int register_listen(const char *path, int *ret_fd);
+
+/*
+ * Accepts registrations on @listen_fd and serves the VMs until SIGINT or
+ * SIGTERM, then detaches from all of them.  @ready_fd, if >= 0, gets one
+ * byte once iopfd listens.
+ */
+int register_run(int listen_fd, const struct resolver_config *config, int ready_fd,
+		 struct register_stats *ret);
+void register_report(FILE *f, const struct register_stats *s);
+int register_report_json(FILE *f, const struct register_stats *s);

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdarg.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+#include "fake-kernel.h"
+
+static struct sim *fake_kernel;
+static struct stat fake_file;
+static volatile bool attached;
+
+int __real_ioctl(int fd, unsigned long request, ...);
+int __wrap_ioctl(int fd, unsigned long request, ...);
+
+int fake_kernel_install(struct sim *sim)
+{
+	fake_kernel = sim;
+	if (fstat(sim_ring_fd(sim), &fake_file) < 0)
+		return -errno;
+	return sim_ring_fd(sim);
+}
+
+bool fake_kernel_attached(void)
+{
+	return __atomic_load_n(&attached, __ATOMIC_ACQUIRE);
+}
+
+static bool is_fake(int fd)
+{
+	struct stat st;
+
+	return fake_kernel && fstat(fd, &st) == 0 &&
+	       st.st_dev == fake_file.st_dev && st.st_ino == fake_file.st_ino;
+}
+
+int __wrap_ioctl(int fd, unsigned long request, ...)
+{
+	va_list ap;
+	void *arg;
+	int r;
+
+	va_start(ap, request);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!is_fake(fd))
+		return __real_ioctl(fd, request, arg);
+
+	switch (request) {
+	case VFIO_IOPF_SET_RESOLVER:
+		r = sim_set_resolver(fake_kernel, arg);
+		if (r >= 0)
+			__atomic_store_n(&attached,
+					 ((const struct vfio_iopf_set_resolver *)arg)->eventfd >= 0,
+					 __ATOMIC_RELEASE);
+		break;
+	case VFIO_IOPF_RESOLVE:
+		r = sim_resolve(fake_kernel, arg);
+		break;
+	case VFIO_IOPF_RELEASE:
+		r = sim_release(fake_kernel, arg);
+		break;
+	case VFIO_IOPF_INFO:
+		r = sim_info(fake_kernel, arg);
+		break;
+	default:
+		r = -ENOTTY;
+	}
+	if (r < 0) {
+		errno = -r;
+		return -1;
+	}
+	return 0;
+}

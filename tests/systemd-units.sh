@@ -1,0 +1,26 @@
+#!/bin/bash
+# Description: the systemd units are valid as systemd itself reads them
+# (systemd-analyze verify prints nothing, not even a warning), and the built
+# iopfd.service names the iopfd that "make install" puts in sbindir.
+set -u
+srcdir=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+grep -q '^ExecStart=/.*/iopfd$' "$top_builddir/systemd/iopfd.service" &&
+	! grep -q '@sbindir@' "$top_builddir/systemd/iopfd.service" || {
+	echo "FAIL: $top_builddir/systemd/iopfd.service has no substituted ExecStart" >&2
+	exit 1
+}
+
+# Verified against the iopfd just built: verify checks that ExecStart exists.
+sed "s|@sbindir@|$top_builddir|" "$srcdir/systemd/iopfd.service.in" >"$tmp/iopfd.service"
+cp "$srcdir/systemd/iopfd.socket" "$tmp/"
+out=$(systemd-analyze verify --man=no "$tmp/iopfd.socket" "$tmp/iopfd.service" 2>&1)
+rc=$?
+if [ $rc -ne 0 ] || [ -n "$out" ]; then
+	echo "FAIL: systemd-analyze verify (status $rc):" >&2
+	echo "$out" >&2
+	exit 1
+fi
+echo "ok: iopfd.socket and iopfd.service verify cleanly"

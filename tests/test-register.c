@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Description: the registration socket against a stand-in kernel
+ * (fake-kernel.h).  A VMM registers its iopf fd and iopfd answers every fault
+ * until the VMM hangs up, then detaches; malformed and hostile registrations
+ * get a clear refusal and cost nothing; the service manager hears READY,
+ * STATUS and STOPPING; a socket passed by systemd (LISTEN_FDS) is served.
+ */
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check-helpers.h"
+#include "fake-kernel.h"
+#include "register.h"
+
+static char dir[] = "/tmp/test-register.XXXXXX";
+static char sock_path[128];
+
+static void make_paths(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(sock_path, sizeof(sock_path), "%s/register", dir);
+}
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	strcpy(sa.sun_path, path);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static void send_registration(int conn, const void *name, size_t len, const int *fds, size_t nfds)
+{
+	char control[CMSG_SPACE(sizeof(int) * 8)] = {};
+	struct iovec iov = { .iov_base = (void *)name, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (nfds) {
+		struct cmsghdr *c;
+
+		msg.msg_control = control;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+	}
+	ck_assert_int_eq(sendmsg(conn, &msg, 0), (ssize_t)len);
+}
+
+/* Reads iopfd's answer; returns 0 for ok, else the errno it gave. */
+static int read_reply(int conn, char *ret_name, size_t name_size)
+{
+	char buf[512];
+	json_object *obj, *v;
+	ssize_t n;
+	int r;
+
+	n = recv(conn, buf, sizeof(buf) - 1, 0);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	obj = json_tokener_parse(buf);
+	ck_assert_msg(obj, "reply is not JSON: %s", buf);
+	ck_assert(json_object_object_get_ex(obj, "ok", &v));
+	if (json_object_get_boolean(v)) {
+		ck_assert(json_object_object_get_ex(obj, "vm", &v));
+		if (ret_name)
+			snprintf(ret_name, name_size, "%s", json_object_get_string(v));
+		ck_assert(json_object_object_get_ex(obj, "id", &v));
+		ck_assert_int_gt(json_object_get_int64(v), 0);
+		r = 0;
+	} else {
+		ck_assert(json_object_object_get_ex(obj, "error", &v));
+		ck_assert_int_gt(strlen(json_object_get_string(v)), 0);
+		ck_assert(json_object_object_get_ex(obj, "errno", &v));
+		r = json_object_get_int(v);
+		ck_assert_int_gt(r, 0);
+	}
+	json_object_put(obj);
+	return r;
+}
+
+/* One registration on a fresh connection that iopfd must refuse, then close. */
+static void expect_refusal(const void *name, size_t len, const int *fds, size_t nfds, int error)
+{
+	int conn = connect_to(sock_path);
+	char c;
+
+	send_registration(conn, name, len, fds, nfds);
+	ck_assert_int_eq(read_reply(conn, NULL, 0), error);
+	ck_assert_int_eq(recv(conn, &c, 1, 0), 0);   /* and hangs up */
+	close(conn);
+}
+
+static void wait_ready(int ready)
+{
+	char c;
+
+	ck_assert_int_eq(read(ready, &c, 1), 1);
+	ck_assert_int_eq(c, 'R');
+}
+
+static void wait_detached(void)
+{
+	for (int i = 0; i < 5000 && fake_kernel_attached(); i++)
+		usleep(1000);
+	ck_assert(!fake_kernel_attached());
+}
+
+/* Runs register_run() in this thread with SIGTERM kept for its signalfd. */
+static void run_server(void *(*client)(void *), void *client_arg, int ready_fd,
+		       struct register_stats *ret)
+{
+	struct resolver_config rc = { .batch_max = 64, .timeout_ms = 5000 };
+	pthread_t thread;
+	sigset_t term, old;
+	int listen_fd;
+
+	iopf_policy_default(IOPF_POLICY_ADAPTIVE, &rc.policy);
+	ck_assert_int_eq(register_listen(sock_path, &listen_fd), 0);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &term, &old);
+	ck_assert_int_eq(pthread_create(&thread, NULL, client, client_arg), 0);
+	ck_assert_int_eq(register_run(listen_fd, &rc, ready_fd, ret), 0);
+	pthread_join(thread, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(listen_fd);
+	unlink(sock_path);
+}
+
+struct vm_client {
+	int ready;
+	struct sim *sim;
+	int iopf_fd;
+};
+
+static void *vmm(void *arg)
+{
+	struct vm_client *c = arg;
+	char name[64];
+	uint64_t v;
+	int conn;
+
+	wait_ready(c->ready);
+	conn = connect_to(sock_path);
+	send_registration(conn, "guest-1", 7, &c->iopf_fd, 1);
+	ck_assert_int_eq(read_reply(conn, name, sizeof(name)), 0);
+	ck_assert_str_eq(name, "guest-1");
+	ck_assert(fake_kernel_attached());
+
+	ck_assert_int_eq(sim_start(c->sim), 0);
+	sim_wait(c->sim);
+	ck_assert_int_eq(read(sim_done_fd(c->sim), &v, sizeof(v)), sizeof(v));
+
+	/* A second registration on the same connection is refused, the VM kept. */
+	send_registration(conn, "again", 5, &c->iopf_fd, 1);
+	ck_assert_int_eq(read_reply(conn, NULL, 0), EISCONN);
+	ck_assert(fake_kernel_attached());
+
+	close(conn);   /* the VM is gone: iopfd detaches */
+	wait_detached();
+	kill(getpid(), SIGTERM);
+	return NULL;
+}
+
+/* The datagrams iopfd sent the service manager, joined by '|'. */
+static void read_notifications(int notify_fd, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	buf[0] = '\0';
+	while (len + 2 < size &&
+	       (n = recv(notify_fd, buf + len, size - len - 2, MSG_DONTWAIT)) > 0) {
+		len += (size_t)n;
+		buf[len++] = '|';
+		buf[len] = '\0';
+	}
+}
+
+START_TEST(serves_a_vm_until_it_hangs_up)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct vm_client client = {};
+	struct register_stats stats;
+	struct sim_config config;
+	struct sim_stats s;
+	char notes[1024];
+	int ready[2], notify_fd;
+
+	make_paths();
+	notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify", dir);
+	ck_assert_int_eq(bind(notify_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	setenv("NOTIFY_SOCKET", sa.sun_path, 1);
+
+	sim_config_default(&config);
+	config.workload.kind = WORKLOAD_MIX;
+	config.memory_bytes = 32u << 20;
+	config.ndevices = 2;
+	config.streams_per_device = 8;
+	ck_assert_int_eq(sim_new(&config, &client.sim), 0);
+	client.iopf_fd = fake_kernel_install(client.sim);
+	ck_assert_int_ge(client.iopf_fd, 0);
+	ck_assert_int_eq(pipe(ready), 0);
+	client.ready = ready[0];
+
+	run_server(vmm, &client, ready[1], &stats);
+
+	sim_get_stats(client.sim, &s);
+	ck_assert_uint_gt(s.faults, 0);
+	ck_assert_uint_eq(s.resolved, s.faults);
+	ck_assert_uint_eq(s.fallback, 0);
+	ck_assert_uint_eq(s.timeouts, 0);
+	ck_assert_uint_eq(s.outstanding, 0);
+	ck_assert_uint_eq(s.double_maps, 0);
+	ck_assert_uint_eq(stats.registered, 1);
+	ck_assert_uint_eq(stats.disconnected, 1);
+	ck_assert_uint_eq(stats.refused, 1);
+	ck_assert_uint_eq(stats.faults, s.faults);
+	ck_assert_uint_gt(stats.resolve_calls, 0);
+
+	read_notifications(notify_fd, notes, sizeof(notes));
+	ck_assert_msg(strstr(notes, "READY=1\nSTATUS=Serving 0 VMs|"), "notifications: %s", notes);
+	ck_assert_msg(strstr(notes, "|STATUS=Serving 1 VM|"), "notifications: %s", notes);
+	ck_assert_msg(strstr(notes, "|STATUS=Serving 0 VMs|STOPPING=1|"), "notifications: %s", notes);
+	unsetenv("NOTIFY_SOCKET");
+	close(notify_fd);
+	client.sim = sim_free(client.sim);
+}
+END_TEST
+
+static void *hostile_clients(void *arg)
+{
+	int ready = *(int *)arg;
+	char long_name[REGISTER_NAME_MAX + 2];
+	int null_fd, pipe_fds[2], conn;
+	char c;
+
+	wait_ready(ready);
+	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(null_fd, 0);
+	ck_assert_int_eq(pipe(pipe_fds), 0);
+	memset(long_name, 'a', sizeof(long_name));
+
+	expect_refusal("vm", 2, NULL, 0, EBADMSG);                   /* no fd */
+	expect_refusal("vm", 2, &null_fd, 1, ENOTTY);                /* not an iopf fd */
+	expect_refusal("vm", 2, pipe_fds, 2, EBADMSG);               /* two fds */
+	expect_refusal(long_name, sizeof(long_name), &null_fd, 1, EMSGSIZE);
+	expect_refusal("a b", 3, &null_fd, 1, EINVAL);
+	expect_refusal("a\0b", 3, &null_fd, 1, EINVAL);
+
+	/* Connect and vanish, before and after sending half a thought. */
+	close(connect_to(sock_path));
+	conn = connect_to(sock_path);
+	ck_assert_int_eq(send(conn, "", 0, 0), 0);
+	ck_assert_int_eq(recv(conn, &c, 1, 0), 0);   /* an empty message ends it */
+	close(conn);
+
+	/* Still serving: one more refusal comes back as clearly. */
+	expect_refusal("vm", 2, &null_fd, 1, ENOTTY);
+	close(null_fd);
+	close(pipe_fds[0]);
+	close(pipe_fds[1]);
+	kill(getpid(), SIGTERM);
+	return NULL;
+}
+
+START_TEST(refuses_malformed_registrations)
+{
+	struct register_stats stats;
+	int ready[2], before, after;
+
+	make_paths();
+	ck_assert_int_eq(pipe(ready), 0);
+	before = dup(0);
+	close(before);
+	run_server(hostile_clients, &ready[0], ready[1], &stats);
+	ck_assert_uint_eq(stats.registered, 0);
+	ck_assert_uint_eq(stats.refused, 7);
+	/* Nothing the clients sent was kept open. */
+	after = dup(0);
+	close(after);
+	ck_assert_int_eq(after, before);
+}
+END_TEST
+
+/* iopfd started by systemd: the socket comes as fd 3 with LISTEN_FDS=1. */
+static pid_t start_activated(int sock_type, int out_fd)
+{
+	const char *builddir = getenv("top_builddir");
+	char iopfd[512], pid[32];
+	int listen_fd;
+	pid_t child;
+
+	ck_assert_ptr_nonnull(builddir);
+	snprintf(iopfd, sizeof(iopfd), "%s/iopfd", builddir);
+	if (sock_type == SOCK_SEQPACKET) {
+		ck_assert_int_eq(register_listen(sock_path, &listen_fd), 0);
+	} else {
+		listen_fd = socket(AF_UNIX, sock_type, 0);
+		ck_assert_int_ge(listen_fd, 0);
+	}
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		snprintf(pid, sizeof(pid), "%d", (int)getpid());
+		setenv("LISTEN_PID", pid, 1);
+		setenv("LISTEN_FDS", "1", 1);
+		if (dup2(listen_fd, 3) < 0 || dup2(out_fd, 2) < 0)
+			_exit(127);
+		execl(iopfd, "iopfd", (char *)NULL);
+		_exit(127);
+	}
+	close(listen_fd);
+	return child;
+}
+
+START_TEST(serves_the_socket_systemd_passes)
+{
+	int null_fd, status, conn, err[2];
+	char log[1024] = "";
+	pid_t child;
+
+	make_paths();
+	ck_assert_int_eq(pipe(err), 0);
+	child = start_activated(SOCK_SEQPACKET, err[1]);
+	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	/* The backlog holds the connection until iopfd gets to it. */
+	conn = connect_to(sock_path);
+	send_registration(conn, "vm", 2, &null_fd, 1);
+	ck_assert_int_eq(read_reply(conn, NULL, 0), ENOTTY);
+	close(conn);
+	ck_assert_int_eq(kill(child, SIGTERM), 0);
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+
+	/* Anything but a listening SOCK_SEQPACKET socket is refused with a reason. */
+	child = start_activated(SOCK_DGRAM, err[1]);
+	close(err[1]);
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 2);
+	ck_assert_int_gt(read(err[0], log, sizeof(log) - 1), 0);
+	ck_assert_msg(strstr(log, "must pass one listening AF_UNIX SOCK_SEQPACKET socket"),
+		      "iopfd said: %s", log);
+	close(err[0]);
+	close(null_fd);
+	unlink(sock_path);
+}
+END_TEST
+
+TEST_MAIN("register", serves_a_vm_until_it_hangs_up, refuses_malformed_registrations,
+	  serves_the_socket_systemd_passes)
