@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <systemd/sd-daemon.h>
@@ -28,6 +29,8 @@ static const char *arg_sim_option; /* name of the first option only --simulate t
 static int arg_iopf_fd = -1;
 static const char *arg_listen;
 static int arg_listen_fd = -1;  /* from --listen, or passed by the service manager */
+static struct register_stored_fd *arg_stored;  /* VMs' fds from the service manager's fd store */
+static size_t arg_nstored;
 static int arg_ready_fd = -1;
 static bool arg_json;
 
@@ -255,21 +258,41 @@ static bool is_simulation_option(int c)
 	}
 }
 
-/* Returns 1 if systemd passed the registration socket, 0 if it passed none. */
-static int socket_from_service_manager(void)
+/*
+ * Takes what systemd passed: the registration socket (the one listening
+ * SOCK_SEQPACKET socket), and the fds of the VMs iopfd served before it was
+ * restarted, from the fd store.  Returns 1 if it passed the socket, 0 if it
+ * passed nothing.
+ */
+static int fds_from_service_manager(void)
 {
-	int n = sd_listen_fds(true);
+	char **names = NULL;
+	int n;
 
+	n = sd_listen_fds_with_names(true, &names);
 	if (n < 0)
-		return log_error_errno(n, "Failed to read the sockets passed by the service manager: %m");
+		return log_error_errno(n, "Failed to read the fds passed by the service manager: %m");
 	if (n == 0)
 		return 0;
-	if (n > 1 || sd_is_socket(SD_LISTEN_FDS_START, AF_UNIX, SOCK_SEQPACKET, 1) <= 0) {
+	arg_stored = calloc((size_t)n, sizeof(*arg_stored));
+	if (!arg_stored)
+		return log_error_errno(-ENOMEM, "Out of memory.");
+	for (int i = 0; i < n; i++) {
+		int fd = SD_LISTEN_FDS_START + i;
+
+		if (arg_listen_fd < 0 && sd_is_socket(fd, AF_UNIX, SOCK_SEQPACKET, 1) > 0) {
+			arg_listen_fd = fd;
+			free(names[i]);
+		} else {
+			arg_stored[arg_nstored++] = (struct register_stored_fd) { .fd = fd, .name = names[i] };
+		}
+	}
+	free(names);
+	if (arg_listen_fd < 0) {
 		log_error("The service manager must pass one listening AF_UNIX SOCK_SEQPACKET "
-			  "socket, not %d fds of other kinds.", n);
+			  "socket; it passed %d other fds.", n);
 		return -EINVAL;
 	}
-	arg_listen_fd = SD_LISTEN_FDS_START;
 	return 1;
 }
 
@@ -312,7 +335,7 @@ static int parse_argv(int argc, char *argv[])
 	if (!!arg_listen + (arg_iopf_fd >= 0) + !!arg_workload > 1)
 		return usage_error("--listen, --iopf-fd and --simulate exclude each other");
 	if (!arg_listen && arg_iopf_fd < 0 && !arg_workload) {
-		r = socket_from_service_manager();
+		r = fds_from_service_manager();
 		if (r < 0)
 			return r;
 		if (r == 0)
@@ -358,7 +381,11 @@ static int listen_and_serve(void)
 		if (r < 0)
 			return r;
 	}
-	r = register_run(arg_listen_fd, &arg_options.resolver, arg_ready_fd, &stats);
+	r = register_run(arg_listen_fd, arg_stored, arg_nstored, &arg_options.resolver, arg_ready_fd,
+			 &stats);
+	for (size_t i = 0; i < arg_nstored; i++)
+		free((char *)arg_stored[i].name);
+	free(arg_stored);
 	safe_close(arg_ready_fd);
 	if (arg_listen)
 		unlink(arg_listen);

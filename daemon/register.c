@@ -32,6 +32,7 @@ struct vm {
 	int conn_fd;
 	int iopf_fd;
 	struct resolver *resolver;
+	bool stored;              /* its fds are in the service manager's fd store */
 	struct loop_source conn;
 	struct loop_source faults;
 	unsigned live_sources;    /* freed when the loop released both */
@@ -150,6 +151,47 @@ static void vm_release_source(struct loop_source *src)
 		vm_free(vm);
 }
 
+/* No ':' (it separates names in LISTEN_FDNAMES) and nothing to quote in logs. */
+static bool name_is_valid(const char *name)
+{
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("._-", *p)))
+			return false;
+	return true;
+}
+
+/* The FDNAME of a VM's two fds in the fd store: "ID-NAME". */
+static void vm_fdname(const struct vm *vm, char *buf, size_t size)
+{
+	snprintf(buf, size, "%" PRIu64 "-%s", vm->id, vm->name);
+}
+
+/*
+ * Hands the VM's connection and iopf fd to the service manager's fd store, so
+ * that an iopfd restarted after a crash serves the VM again (register_run()'s
+ * @stored).  Without a service manager this does nothing.
+ */
+static void vm_store(struct vm *vm)
+{
+	char state[64 + REGISTER_NAME_MAX];
+	const int fds[2] = { vm->conn_fd, vm->iopf_fd };
+	int r;
+
+	r = snprintf(state, sizeof(state), "FDSTORE=1\nFDNAME=");
+	vm_fdname(vm, state + r, sizeof(state) - (size_t)r);
+	r = sd_pid_notify_with_fds(0, false, state, fds, ARRAY_SIZE(fds));
+	if (r < 0)
+		log_warning_errno(r, "Failed to keep the fds of VM %s in the fd store, ignoring: %m",
+				  vm->name);
+	vm->stored = r > 0;
+}
+
+static void fdstore_remove(const char *fdname)
+{
+	sd_notifyf(false, "FDSTOREREMOVE=1\nFDNAME=%s", fdname);
+}
+
 /* Detaches at once; the memory goes once the loop has let go of the sources. */
 static void vm_drop(struct vm *vm)
 {
@@ -165,6 +207,13 @@ static void vm_drop(struct vm *vm)
 			 vm->name, (int)vm->peer.pid);
 		notify_status(s);
 		loop_remove(&s->loop, &vm->faults);
+	}
+	if (vm->stored) {
+		char fdname[32 + REGISTER_NAME_MAX];
+
+		vm_fdname(vm, fdname, sizeof(fdname));
+		fdstore_remove(fdname);
+		vm->stored = false;
 	}
 	loop_remove(&s->loop, &vm->conn);
 }
@@ -184,28 +233,26 @@ static int on_faults(struct loop *l, struct loop_source *src)
 	return 0;
 }
 
-static bool name_is_valid(const char *name)
-{
-	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || strchr("._:-", *p)))
-			return false;
-	return true;
-}
-
-static int vm_attach(struct vm *vm, int iopf_fd)
+/*
+ * Attaches as the resolver of @iopf_fd, which becomes the VM's, and watches
+ * its ring.  On failure, *ret_failed says which step failed.
+ */
+static int vm_attach(struct vm *vm, int iopf_fd, const char **ret_failed)
 {
 	struct register_server *s = vm->server;
 	struct iopf_backend backend;
 	int r;
 
 	r = iopf_backend_vfio(iopf_fd, &backend);
-	if (r < 0)
-		return reply_error(vm, r, "not an iopf fd (VFIO_IOPF_INFO failed: %s)", strerror(-r));
+	if (r < 0) {
+		*ret_failed = "not an iopf fd (VFIO_IOPF_INFO failed)";
+		return r;
+	}
 	r = resolver_new(&backend, &s->config, &vm->resolver);
-	if (r < 0)
-		return reply_error(vm, r, "failed to attach as the resolver: %s", strerror(-r));
-	vm->iopf_fd = iopf_fd;
+	if (r < 0) {
+		*ret_failed = "failed to attach as the resolver";
+		return r;
+	}
 	vm->faults = (struct loop_source) {
 		.fd = vm->resolver->eventfd,
 		.size = sizeof(uint64_t),
@@ -216,29 +263,32 @@ static int vm_attach(struct vm *vm, int iopf_fd)
 	r = loop_add(&s->loop, &vm->faults);
 	if (r < 0) {
 		vm->resolver = resolver_free(vm->resolver);
-		vm->iopf_fd = -EBADF;
-		return reply_error(vm, r, "failed to watch the fault ring: %s", strerror(-r));
+		*ret_failed = "failed to watch the fault ring";
+		return r;
 	}
+	vm->iopf_fd = iopf_fd;
 	vm->live_sources++;
 	s->nserved++;
-	s->stats.registered++;
-	log_info("VM %s (pid %d, uid %u) registered as %" PRIu64 "; resolving its faults.",
-		 vm->name, (int)vm->peer.pid, (unsigned)vm->peer.uid, vm->id);
-	reply_ok(vm);
 	notify_status(s);
-	/* Faults queued before we attached were signalled to nobody. */
-	r = resolver_drain(vm->resolver);
+	return 0;
+}
+
+/* Faults queued before we attached were signalled to nobody. */
+static void vm_drain_queued(struct vm *vm)
+{
+	int r = resolver_drain(vm->resolver);
+
 	if (r < 0) {
 		log_error_errno(r, "Failed to resolve the faults of VM %s, detaching: %m", vm->name);
 		vm_drop(vm);
 	}
-	return 0;
 }
 
-/* Validates one registration message; takes ownership of @fds. */
+/* Validates one registration message and serves the VM; takes ownership of @fds. */
 static int vm_register(struct vm *vm, const struct msghdr *msg, const char *payload, size_t len,
 		       int *fds, size_t nfds)
 {
+	const char *failed;
 	int r;
 
 	if (vm->resolver)
@@ -253,15 +303,20 @@ static int vm_register(struct vm *vm, const struct msghdr *msg, const char *payl
 	else {
 		memcpy(vm->name, payload, len);
 		vm->name[len] = '\0';
+		if (len == 0)
+			snprintf(vm->name, sizeof(vm->name), "vm%" PRIu64, vm->id);
 		if (!name_is_valid(vm->name))
-			r = reply_error(vm, -EINVAL,
-					"invalid VM name: use letters, digits, '.', '_', ':' and '-'");
+			r = reply_error(vm, -EINVAL, "invalid VM name: use letters, digits, '.', '_' and '-'");
+		else if ((r = vm_attach(vm, fds[0], &failed)) < 0)
+			r = reply_error(vm, r, "%s: %s", failed, strerror(-r));
 		else {
-			if (len == 0)
-				snprintf(vm->name, sizeof(vm->name), "vm%" PRIu64, vm->id);
-			r = vm_attach(vm, fds[0]);
-			if (vm->iopf_fd == fds[0])
-				fds[0] = -EBADF;   /* the VM's now */
+			fds[0] = -EBADF;
+			vm->server->stats.registered++;
+			log_info("VM %s (pid %d, uid %u) registered as %" PRIu64 "; resolving its faults.",
+				 vm->name, (int)vm->peer.pid, (unsigned)vm->peer.uid, vm->id);
+			reply_ok(vm);
+			vm_store(vm);
+			vm_drain_queued(vm);
 		}
 	}
 	for (size_t i = 0; i < nfds; i++)
@@ -319,7 +374,8 @@ static int on_connection(struct loop *l, struct loop_source *src)
 	return 0;
 }
 
-static int vm_new(struct register_server *s, int conn_fd)
+/* Watches a new connection; over the limit, it is refused and closed. */
+static int vm_new(struct register_server *s, int conn_fd, struct vm **ret_vm)
 {
 	struct vm *vm;
 	socklen_t len;
@@ -351,9 +407,10 @@ static int vm_new(struct register_server *s, int conn_fd)
 	s->nconnections++;
 
 	if (s->nconnections > REGISTER_CONNECTIONS_MAX) {
-		reply_error(vm, -EUSERS, "iopfd serves %u connections already", REGISTER_CONNECTIONS_MAX);
+		r = reply_error(vm, -EUSERS, "iopfd serves %u connections already",
+				REGISTER_CONNECTIONS_MAX);
 		vm_free(vm);
-		return 0;
+		return r;
 	}
 	r = loop_add(&s->loop, &vm->conn);
 	if (r < 0) {
@@ -361,12 +418,14 @@ static int vm_new(struct register_server *s, int conn_fd)
 		return log_error_errno(r, "Failed to watch a new connection: %m");
 	}
 	vm->live_sources++;
+	*ret_vm = vm;
 	return 0;
 }
 
 static int on_listener(struct loop *l, struct loop_source *src)
 {
 	struct register_server *s = src->userdata;
+	struct vm *vm;
 
 	(void)l;
 	for (;;) {
@@ -381,12 +440,77 @@ static int on_listener(struct loop *l, struct loop_source *src)
 			log_warning_errno(r, "Failed to accept a connection, ignoring: %m");
 			return 0;
 		}
-		vm_new(s, fd);
+		vm_new(s, fd, &vm);
 	}
 }
 
-int register_run(int listen_fd, const struct resolver_config *config, int ready_fd,
-		 struct register_stats *ret)
+/* Serves again a VM whose fds the fd store kept as "ID-NAME"; takes both fds. */
+static void vm_restore(struct register_server *s, const char *fdname, int conn_fd, int iopf_fd)
+{
+	const char *failed, *name;
+	struct vm *vm;
+	uint64_t id;
+	char *end;
+	int r;
+
+	errno = 0;
+	id = strtoull(fdname, &end, 10);
+	name = end + 1;
+	if (conn_fd < 0 || iopf_fd < 0 || errno || end == fdname || *end != '-' ||
+	    strlen(name) > REGISTER_NAME_MAX || !*name || !name_is_valid(name)) {
+		log_warning("The fd store holds fds named '%s' that are not a VM's; dropping them.",
+			    fdname);
+		fdstore_remove(fdname);
+		safe_close(conn_fd);
+		safe_close(iopf_fd);
+		return;
+	}
+	r = vm_new(s, conn_fd, &vm);
+	if (r < 0) {
+		safe_close(iopf_fd);
+		fdstore_remove(fdname);
+		return;
+	}
+	vm->id = id;
+	s->next_id = MAX(s->next_id, id);
+	strcpy(vm->name, name);
+	vm->stored = true;
+	r = vm_attach(vm, iopf_fd, &failed);
+	if (r < 0) {
+		log_warning_errno(r, "Cannot serve VM %s again, %s: %m", vm->name, failed);
+		safe_close(iopf_fd);
+		vm_drop(vm);
+		return;
+	}
+	s->stats.restored++;
+	log_info("VM %s (pid %d) served again, from the fd store.", vm->name, (int)vm->peer.pid);
+	vm_drain_queued(vm);
+}
+
+/* Pairs the fds the fd store handed back by name: one connection, one iopf fd each. */
+static void restore_vms(struct register_server *s, struct register_stored_fd *stored, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int conn_fd = -EBADF, iopf_fd = -EBADF;
+
+		if (stored[i].fd < 0)
+			continue;	/* paired with an earlier one */
+		for (size_t j = i; j < n; j++) {
+			if (stored[j].fd < 0 || strcmp(stored[j].name, stored[i].name))
+				continue;
+			if (conn_fd < 0 && sd_is_socket(stored[j].fd, AF_UNIX, SOCK_SEQPACKET, 0) > 0)
+				conn_fd = TAKE_FD(stored[j].fd);
+			else if (iopf_fd < 0)
+				iopf_fd = TAKE_FD(stored[j].fd);
+			else
+				stored[j].fd = safe_close(stored[j].fd);
+		}
+		vm_restore(s, stored[i].name, conn_fd, iopf_fd);
+	}
+}
+
+int register_run(int listen_fd, struct register_stored_fd *stored, size_t nstored,
+		 const struct resolver_config *config, int ready_fd, struct register_stats *ret)
 {
 	struct register_server s = { .config = *config };
 	struct loop_source watchdog = {};
@@ -407,8 +531,9 @@ int register_run(int listen_fd, const struct resolver_config *config, int ready_
 		return log_error_errno(r, "Failed to start the event loop: %m");
 	}
 
+	restore_vms(&s, stored, nstored);
 	log_info("Waiting for VMs to register.");
-	sd_notify(false, "READY=1\nSTATUS=Serving 0 VMs");
+	sd_notifyf(false, "READY=1\nSTATUS=Serving %u VM%s", s.nserved, s.nserved == 1 ? "" : "s");
 	if (ready_fd >= 0 && write(ready_fd, "R", 1) != 1)
 		r = log_error_errno(negative_errno(), "Failed to signal readiness: %m");
 	if (r >= 0)
@@ -417,7 +542,10 @@ int register_run(int listen_fd, const struct resolver_config *config, int ready_
 	loop_done(&s.loop);
 	watchdog_stop(&watchdog);
 
-	/* The ring is gone and holds nothing: free what is left directly. */
+	/*
+	 * The ring is gone and holds nothing: free what is left directly.  The
+	 * fd store keeps the VMs' fds; when iopfd stops for good, systemd empties it.
+	 */
 	while (s.vms) {
 		struct vm *vm = s.vms;
 
@@ -436,8 +564,9 @@ int register_run(int listen_fd, const struct resolver_config *config, int ready_
 
 void register_report(FILE *f, const struct register_stats *s)
 {
-	fprintf(f, "VMs: %" PRIu64 " registered, %" PRIu64 " disconnected, %" PRIu64 " refused\n",
-		s->registered, s->disconnected, s->refused);
+	fprintf(f, "VMs: %" PRIu64 " registered, %" PRIu64 " served again after a restart, "
+		"%" PRIu64 " disconnected, %" PRIu64 " refused\n",
+		s->registered, s->restored, s->disconnected, s->refused);
 	fprintf(f, "  iopfd consumed %" PRIu64 " records in %" PRIu64 " resolve calls\n",
 		s->faults, s->resolve_calls);
 }
@@ -446,6 +575,7 @@ int register_report_json(FILE *f, const struct register_stats *s)
 {
 	const struct json_counter counters[] = {
 		{ "registered", s->registered },
+		{ "restored", s->restored },
 		{ "disconnected", s->disconnected },
 		{ "refused", s->refused },
 		{ "resolver_faults", s->faults },

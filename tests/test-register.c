@@ -4,7 +4,8 @@
  * (fake-kernel.h).  A VMM registers its iopf fd and iopfd answers every fault
  * until the VMM hangs up, then detaches; malformed and hostile registrations
  * get a clear refusal and cost nothing; the service manager hears READY,
- * STATUS and STOPPING; a socket passed by systemd (LISTEN_FDS) is served.
+ * STATUS and STOPPING and keeps the VM's fds, from which a restarted iopfd
+ * serves the VM again; a socket passed by systemd (LISTEN_FDS) is served.
  */
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -123,7 +124,7 @@ static void wait_detached(void)
 
 /* Runs register_run() in this thread with SIGTERM kept for its signalfd. */
 static void run_server(void *(*client)(void *), void *client_arg, int ready_fd,
-		       struct register_stats *ret)
+		       struct register_stored_fd *stored, size_t nstored, struct register_stats *ret)
 {
 	struct resolver_config rc = { .batch_max = 64, .timeout_ms = 5000 };
 	pthread_t thread;
@@ -136,7 +137,7 @@ static void run_server(void *(*client)(void *), void *client_arg, int ready_fd,
 	sigaddset(&term, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &term, &old);
 	ck_assert_int_eq(pthread_create(&thread, NULL, client, client_arg), 0);
-	ck_assert_int_eq(register_run(listen_fd, &rc, ready_fd, ret), 0);
+	ck_assert_int_eq(register_run(listen_fd, stored, nstored, &rc, ready_fd, ret), 0);
 	pthread_join(thread, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(listen_fd);
@@ -147,6 +148,7 @@ struct vm_client {
 	int ready;
 	struct sim *sim;
 	int iopf_fd;
+	int conn;
 };
 
 static void *vmm(void *arg)
@@ -178,67 +180,215 @@ static void *vmm(void *arg)
 	return NULL;
 }
 
-/* The datagrams iopfd sent the service manager, joined by '|'. */
-static void read_notifications(int notify_fd, char *buf, size_t size)
+/* Plays the service manager's notification socket; returns its fd. */
+static int notify_open(void)
 {
-	size_t len = 0;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval timeout = { .tv_sec = 10 };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify", dir);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)), 0);
+	setenv("NOTIFY_SOCKET", sa.sun_path, 1);
+	return fd;
+}
+
+/* Reads one notification; returns its length, 0 if none came, its fds in @ret_fds. */
+static size_t notify_read(int notify_fd, int flags, char *buf, size_t size, int *ret_fds,
+			  size_t *ret_nfds)
+{
+	char control[CMSG_SPACE(sizeof(int) * 4)];
+	struct iovec iov = { .iov_base = buf, .iov_len = size - 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control, .msg_controllen = sizeof(control),
+	};
 	ssize_t n;
+
+	*ret_nfds = 0;
+	n = recvmsg(notify_fd, &msg, flags | MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return 0;
+	buf[n] = '\0';
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		ck_assert_int_eq(c->cmsg_type, SCM_RIGHTS);
+		ck_assert_uint_le(*ret_nfds + count, 4);
+		memcpy(ret_fds + *ret_nfds, CMSG_DATA(c), count * sizeof(int));
+		*ret_nfds += count;
+	}
+	return (size_t)n;
+}
+
+/* Waits for the FDSTORE message of one VM: its name and its two fds. */
+static void notify_read_fdstore(int notify_fd, char *name, size_t name_size, int fds[2])
+{
+	char buf[256];
+	size_t nfds;
+
+	do
+		ck_assert_uint_gt(notify_read(notify_fd, 0, buf, sizeof(buf), fds, &nfds), 0);
+	while (strncmp(buf, "FDSTORE=1\nFDNAME=", 17));
+	ck_assert_uint_eq(nfds, 2);
+	ck_assert_uint_lt(strlen(buf + 17), name_size);
+	memcpy(name, buf + 17, strlen(buf + 17) + 1);
+}
+
+/* The notifications not read yet, joined by '|'; their fds are closed. */
+static void notify_read_all(int notify_fd, char *buf, size_t size)
+{
+	size_t len = 0, n, nfds;
+	int fds[4];
 
 	buf[0] = '\0';
 	while (len + 2 < size &&
-	       (n = recv(notify_fd, buf + len, size - len - 2, MSG_DONTWAIT)) > 0) {
-		len += (size_t)n;
+	       (n = notify_read(notify_fd, MSG_DONTWAIT, buf + len, size - len - 1, fds, &nfds)) > 0) {
+		len += n;
 		buf[len++] = '|';
 		buf[len] = '\0';
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
 	}
 }
 
-START_TEST(serves_a_vm_until_it_hangs_up)
+static void sim_setup(struct vm_client *c)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct vm_client client = {};
-	struct register_stats stats;
 	struct sim_config config;
-	struct sim_stats s;
-	char notes[1024];
-	int ready[2], notify_fd;
-
-	make_paths();
-	notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify", dir);
-	ck_assert_int_eq(bind(notify_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	setenv("NOTIFY_SOCKET", sa.sun_path, 1);
 
 	sim_config_default(&config);
 	config.workload.kind = WORKLOAD_MIX;
 	config.memory_bytes = 32u << 20;
 	config.ndevices = 2;
 	config.streams_per_device = 8;
-	ck_assert_int_eq(sim_new(&config, &client.sim), 0);
-	client.iopf_fd = fake_kernel_install(client.sim);
-	ck_assert_int_ge(client.iopf_fd, 0);
+	ck_assert_int_eq(sim_new(&config, &c->sim), 0);
+	c->iopf_fd = fake_kernel_install(c->sim);
+	ck_assert_int_ge(c->iopf_fd, 0);
+}
+
+/* Every fault the devices raised was answered by iopfd, none twice, none late. */
+static void check_all_resolved(struct sim *sim, struct sim_stats *ret)
+{
+	sim_get_stats(sim, ret);
+	ck_assert_uint_gt(ret->faults, 0);
+	ck_assert_uint_eq(ret->resolved, ret->faults);
+	ck_assert_uint_eq(ret->fallback, 0);
+	ck_assert_uint_eq(ret->timeouts, 0);
+	ck_assert_uint_eq(ret->outstanding, 0);
+	ck_assert_uint_eq(ret->double_maps, 0);
+}
+
+START_TEST(serves_a_vm_until_it_hangs_up)
+{
+	struct vm_client client = {};
+	struct register_stats stats;
+	struct sim_stats s;
+	char notes[1024];
+	int ready[2], notify_fd;
+
+	make_paths();
+	notify_fd = notify_open();
+	sim_setup(&client);
 	ck_assert_int_eq(pipe(ready), 0);
 	client.ready = ready[0];
 
-	run_server(vmm, &client, ready[1], &stats);
+	run_server(vmm, &client, ready[1], NULL, 0, &stats);
 
-	sim_get_stats(client.sim, &s);
-	ck_assert_uint_gt(s.faults, 0);
-	ck_assert_uint_eq(s.resolved, s.faults);
-	ck_assert_uint_eq(s.fallback, 0);
-	ck_assert_uint_eq(s.timeouts, 0);
-	ck_assert_uint_eq(s.outstanding, 0);
-	ck_assert_uint_eq(s.double_maps, 0);
+	check_all_resolved(client.sim, &s);
 	ck_assert_uint_eq(stats.registered, 1);
+	ck_assert_uint_eq(stats.restored, 0);
 	ck_assert_uint_eq(stats.disconnected, 1);
 	ck_assert_uint_eq(stats.refused, 1);
 	ck_assert_uint_eq(stats.faults, s.faults);
 	ck_assert_uint_gt(stats.resolve_calls, 0);
 
-	read_notifications(notify_fd, notes, sizeof(notes));
-	ck_assert_msg(strstr(notes, "READY=1\nSTATUS=Serving 0 VMs|"), "notifications: %s", notes);
-	ck_assert_msg(strstr(notes, "|STATUS=Serving 1 VM|"), "notifications: %s", notes);
-	ck_assert_msg(strstr(notes, "|STATUS=Serving 0 VMs|STOPPING=1|"), "notifications: %s", notes);
+	notify_read_all(notify_fd, notes, sizeof(notes));
+	ck_assert_str_eq(notes, "READY=1\nSTATUS=Serving 0 VMs|"
+				"STATUS=Serving 1 VM|FDSTORE=1\nFDNAME=1-guest-1|"
+				"STATUS=Serving 0 VMs|FDSTOREREMOVE=1\nFDNAME=1-guest-1|"
+				"STOPPING=1|");
+	unsetenv("NOTIFY_SOCKET");
+	close(notify_fd);
+	client.sim = sim_free(client.sim);
+}
+END_TEST
+
+/* What the fd store kept of the first iopfd, for the second. */
+static int notify_fd;
+static char stored_name[64];
+static int stored_fds[2];
+
+/* First iopfd: a VMM registers, the fds go to the store, iopfd stops. */
+static void *vmm_registers(void *arg)
+{
+	struct vm_client *c = arg;
+
+	wait_ready(c->ready);
+	c->conn = connect_to(sock_path);
+	send_registration(c->conn, "guest-2", 7, &c->iopf_fd, 1);
+	ck_assert_int_eq(read_reply(c->conn, NULL, 0), 0);
+	notify_read_fdstore(notify_fd, stored_name, sizeof(stored_name), stored_fds);
+	kill(getpid(), SIGTERM);
+	return NULL;
+}
+
+/* Second iopfd: it serves the VM from the store with no word from the VMM. */
+static void *vmm_runs(void *arg)
+{
+	struct vm_client *c = arg;
+	uint64_t v;
+
+	wait_ready(c->ready);
+	ck_assert(fake_kernel_attached());
+	ck_assert_int_eq(sim_start(c->sim), 0);
+	sim_wait(c->sim);
+	ck_assert_int_eq(read(sim_done_fd(c->sim), &v, sizeof(v)), sizeof(v));
+	close(c->conn);
+	wait_detached();
+	kill(getpid(), SIGTERM);
+	return NULL;
+}
+
+START_TEST(serves_stored_vms_again_after_a_restart)
+{
+	struct vm_client client = {};
+	struct register_stats stats;
+	struct register_stored_fd stored[3];
+	struct sim_stats s;
+	char notes[1024];
+	int ready[2];
+
+	make_paths();
+	notify_fd = notify_open();
+	sim_setup(&client);
+	ck_assert_int_eq(pipe(ready), 0);
+	client.ready = ready[0];
+	run_server(vmm_registers, &client, ready[1], NULL, 0, &stats);
+	ck_assert_uint_eq(stats.registered, 1);
+	ck_assert_str_eq(stored_name, "1-guest-2");
+	ck_assert(!fake_kernel_attached());
+	notify_read_all(notify_fd, notes, sizeof(notes));
+
+	/* The store hands the fds back, with a stray one iopfd did not put there. */
+	stored[0] = (struct register_stored_fd) { .fd = stored_fds[1], .name = stored_name };
+	stored[1] = (struct register_stored_fd) { .fd = open("/dev/null", O_RDONLY), .name = "junk" };
+	stored[2] = (struct register_stored_fd) { .fd = stored_fds[0], .name = stored_name };
+	run_server(vmm_runs, &client, ready[1], stored, 3, &stats);
+
+	check_all_resolved(client.sim, &s);
+	ck_assert_uint_eq(stats.registered, 0);
+	ck_assert_uint_eq(stats.restored, 1);
+	ck_assert_uint_eq(stats.disconnected, 1);
+	ck_assert_uint_eq(stats.faults, s.faults);
+	for (size_t i = 0; i < 3; i++)
+		ck_assert_int_lt(fcntl(stored[i].fd, F_GETFD), 0);   /* taken, not leaked */
+
+	notify_read_all(notify_fd, notes, sizeof(notes));
+	ck_assert_str_eq(notes, "STATUS=Serving 1 VM|FDSTOREREMOVE=1\nFDNAME=junk|"
+				"READY=1\nSTATUS=Serving 1 VM|"
+				"STATUS=Serving 0 VMs|FDSTOREREMOVE=1\nFDNAME=1-guest-2|STOPPING=1|");
 	unsetenv("NOTIFY_SOCKET");
 	close(notify_fd);
 	client.sim = sim_free(client.sim);
@@ -290,7 +440,7 @@ START_TEST(refuses_malformed_registrations)
 	ck_assert_int_eq(pipe(ready), 0);
 	before = dup(0);
 	close(before);
-	run_server(hostile_clients, &ready[0], ready[1], &stats);
+	run_server(hostile_clients, &ready[0], ready[1], NULL, 0, &stats);
 	ck_assert_uint_eq(stats.registered, 0);
 	ck_assert_uint_eq(stats.refused, 7);
 	/* Nothing the clients sent was kept open. */
@@ -366,5 +516,5 @@ START_TEST(serves_the_socket_systemd_passes)
 }
 END_TEST
 
-TEST_MAIN("register", serves_a_vm_until_it_hangs_up, refuses_malformed_registrations,
-	  serves_the_socket_systemd_passes)
+TEST_MAIN("register", serves_a_vm_until_it_hangs_up, serves_stored_vms_again_after_a_restart,
+	  refuses_malformed_registrations, serves_the_socket_systemd_passes)
