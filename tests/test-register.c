@@ -23,13 +23,24 @@
 #include "fake-kernel.h"
 #include "register.h"
 
-static char dir[] = "/tmp/test-register.XXXXXX";
+static char dir[64];
 static char sock_path[128];
 
 static void make_paths(void)
 {
+	strcpy(dir, "/tmp/test-register.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(sock_path, sizeof(sock_path), "%s/register", dir);
+}
+
+/* iopfd removed its socket; the notification socket is ours. */
+static void remove_paths(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/notify", dir);
+	unlink(path);
+	ck_assert_int_eq(rmdir(dir), 0);
 }
 
 static int connect_to(const char *path)
@@ -196,7 +207,7 @@ static int notify_open(void)
 }
 
 /* Reads one notification; returns its length, 0 if none came, its fds in @ret_fds. */
-static size_t notify_read(int notify_fd, int flags, char *buf, size_t size, int *ret_fds,
+static size_t notify_read(int sock, int flags, char *buf, size_t size, int *ret_fds,
 			  size_t *ret_nfds)
 {
 	char control[CMSG_SPACE(sizeof(int) * 4)];
@@ -208,7 +219,7 @@ static size_t notify_read(int notify_fd, int flags, char *buf, size_t size, int 
 	ssize_t n;
 
 	*ret_nfds = 0;
-	n = recvmsg(notify_fd, &msg, flags | MSG_CMSG_CLOEXEC);
+	n = recvmsg(sock, &msg, flags | MSG_CMSG_CLOEXEC);
 	if (n < 0)
 		return 0;
 	buf[n] = '\0';
@@ -224,13 +235,13 @@ static size_t notify_read(int notify_fd, int flags, char *buf, size_t size, int 
 }
 
 /* Waits for the FDSTORE message of one VM: its name and its two fds. */
-static void notify_read_fdstore(int notify_fd, char *name, size_t name_size, int fds[2])
+static void notify_read_fdstore(int sock, char *name, size_t name_size, int fds[2])
 {
 	char buf[256];
 	size_t nfds;
 
 	do
-		ck_assert_uint_gt(notify_read(notify_fd, 0, buf, sizeof(buf), fds, &nfds), 0);
+		ck_assert_uint_gt(notify_read(sock, 0, buf, sizeof(buf), fds, &nfds), 0);
 	while (strncmp(buf, "FDSTORE=1\nFDNAME=", 17));
 	ck_assert_uint_eq(nfds, 2);
 	ck_assert_uint_lt(strlen(buf + 17), name_size);
@@ -238,14 +249,14 @@ static void notify_read_fdstore(int notify_fd, char *name, size_t name_size, int
 }
 
 /* The notifications not read yet, joined by '|'; their fds are closed. */
-static void notify_read_all(int notify_fd, char *buf, size_t size)
+static void notify_read_all(int sock, char *buf, size_t size)
 {
 	size_t len = 0, n, nfds;
 	int fds[4];
 
 	buf[0] = '\0';
 	while (len + 2 < size &&
-	       (n = notify_read(notify_fd, MSG_DONTWAIT, buf + len, size - len - 1, fds, &nfds)) > 0) {
+	       (n = notify_read(sock, MSG_DONTWAIT, buf + len, size - len - 1, fds, &nfds)) > 0) {
 		len += n;
 		buf[len++] = '|';
 		buf[len] = '\0';
@@ -280,20 +291,37 @@ static void check_all_resolved(struct sim *sim, struct sim_stats *ret)
 	ck_assert_uint_eq(ret->double_maps, 0);
 }
 
+/* The service manager's notification socket, as the test plays it. */
+static int notify_fd = -1;
+
+static void vm_test_setup(struct vm_client *c, int ready[2])
+{
+	make_paths();
+	notify_fd = notify_open();
+	sim_setup(c);
+	ck_assert_int_eq(pipe(ready), 0);
+	c->ready = ready[0];
+}
+
+static void vm_test_teardown(struct vm_client *c, int ready[2])
+{
+	unsetenv("NOTIFY_SOCKET");
+	notify_fd = safe_close(notify_fd);
+	c->sim = sim_free(c->sim);
+	close(ready[0]);
+	close(ready[1]);
+	remove_paths();
+}
+
 START_TEST(serves_a_vm_until_it_hangs_up)
 {
 	struct vm_client client = {};
 	struct register_stats stats;
 	struct sim_stats s;
 	char notes[1024];
-	int ready[2], notify_fd;
+	int ready[2];
 
-	make_paths();
-	notify_fd = notify_open();
-	sim_setup(&client);
-	ck_assert_int_eq(pipe(ready), 0);
-	client.ready = ready[0];
-
+	vm_test_setup(&client, ready);
 	run_server(vmm, &client, ready[1], NULL, 0, &stats);
 
 	check_all_resolved(client.sim, &s);
@@ -309,14 +337,11 @@ START_TEST(serves_a_vm_until_it_hangs_up)
 				"STATUS=Serving 1 VM|FDSTORE=1\nFDNAME=1-guest-1|"
 				"STATUS=Serving 0 VMs|FDSTOREREMOVE=1\nFDNAME=1-guest-1|"
 				"STOPPING=1|");
-	unsetenv("NOTIFY_SOCKET");
-	close(notify_fd);
-	client.sim = sim_free(client.sim);
+	vm_test_teardown(&client, ready);
 }
 END_TEST
 
 /* What the fd store kept of the first iopfd, for the second. */
-static int notify_fd;
 static char stored_name[64];
 static int stored_fds[2];
 
@@ -360,11 +385,7 @@ START_TEST(serves_stored_vms_again_after_a_restart)
 	char notes[1024];
 	int ready[2];
 
-	make_paths();
-	notify_fd = notify_open();
-	sim_setup(&client);
-	ck_assert_int_eq(pipe(ready), 0);
-	client.ready = ready[0];
+	vm_test_setup(&client, ready);
 	run_server(vmm_registers, &client, ready[1], NULL, 0, &stats);
 	ck_assert_uint_eq(stats.registered, 1);
 	ck_assert_str_eq(stored_name, "1-guest-2");
@@ -389,9 +410,7 @@ START_TEST(serves_stored_vms_again_after_a_restart)
 	ck_assert_str_eq(notes, "STATUS=Serving 1 VM|FDSTOREREMOVE=1\nFDNAME=junk|"
 				"READY=1\nSTATUS=Serving 1 VM|"
 				"STATUS=Serving 0 VMs|FDSTOREREMOVE=1\nFDNAME=1-guest-2|STOPPING=1|");
-	unsetenv("NOTIFY_SOCKET");
-	close(notify_fd);
-	client.sim = sim_free(client.sim);
+	vm_test_teardown(&client, ready);
 }
 END_TEST
 
@@ -447,6 +466,9 @@ START_TEST(refuses_malformed_registrations)
 	after = dup(0);
 	close(after);
 	ck_assert_int_eq(after, before);
+	close(ready[0]);
+	close(ready[1]);
+	remove_paths();
 }
 END_TEST
 
@@ -513,6 +535,7 @@ START_TEST(serves_the_socket_systemd_passes)
 	close(err[0]);
 	close(null_fd);
 	unlink(sock_path);
+	remove_paths();
 }
 END_TEST
 

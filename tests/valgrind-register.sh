@@ -1,0 +1,14 @@
+#!/bin/bash
+# Description: the registration tests (a VM served, restored from the fd
+# store, hostile clients refused) under valgrind, in one process so valgrind
+# sees every path: no invalid access, no leak, no uninitialised value.
+set -u
+
+if [ -z "${VALGRIND:-}" ] || ! command -v "$VALGRIND" >/dev/null; then
+	echo "valgrind is required for this test (apt-get install valgrind)" >&2
+	exit 99
+fi
+
+CK_FORK=no exec "$VALGRIND" --quiet --error-exitcode=1 --leak-check=full \
+	--show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+	"$top_builddir/tests/test-register"
