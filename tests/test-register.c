@@ -2,8 +2,8 @@
 /*
  * Description: the registration socket against a stand-in kernel
  * (fake-kernel.h).  A VMM registers its iopf fd and iopfd answers every fault
- * until the VMM hangs up, then detaches; malformed and hostile registrations
- * get a clear refusal and cost nothing; the service manager hears READY,
+ * until the VMM hangs up, then detaches; malformed and hostile registrations,
+ * and connections past the limit, get a clear refusal and cost nothing; the service manager hears READY,
  * STATUS and STOPPING and keeps the VM's fds, from which a restarted iopfd
  * serves the VM again; a socket passed by systemd (LISTEN_FDS) is served.
  */
@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -472,6 +473,71 @@ START_TEST(refuses_malformed_registrations)
 }
 END_TEST
 
+/* Idle connections up to the limit, then one more. */
+static void *connection_flood(void *arg)
+{
+	int ready = *(int *)arg;
+	static int conns[REGISTER_CONNECTIONS_MAX];
+	int null_fd, extra, conn;
+	char c;
+
+	wait_ready(ready);
+	for (unsigned i = 0; i < REGISTER_CONNECTIONS_MAX; i++)
+		conns[i] = connect_to(sock_path);
+	/* One past the limit: refused with a reason, then closed. */
+	extra = connect_to(sock_path);
+	ck_assert_int_eq(read_reply(extra, NULL, 0), EUSERS);
+	ck_assert_int_eq(recv(extra, &c, 1, 0), 0);
+	close(extra);
+
+	/* A slot freed is a slot a VMM can use. */
+	close(conns[0]);
+	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (;;) {
+		int error;
+
+		conn = connect_to(sock_path);
+		send_registration(conn, "vm", 2, &null_fd, 1);
+		error = read_reply(conn, NULL, 0);
+		close(conn);
+		if (error == ENOTTY)
+			break;
+		/* iopfd may not have seen the hangup of conns[0] yet */
+		ck_assert_int_eq(error, EUSERS);
+		usleep(10000);
+	}
+	close(null_fd);
+	for (unsigned i = 1; i < REGISTER_CONNECTIONS_MAX; i++)
+		close(conns[i]);
+	kill(getpid(), SIGTERM);
+	return NULL;
+}
+
+START_TEST(refuses_connections_over_the_limit)
+{
+	struct register_stats stats;
+	struct rlimit nofile;
+	int ready[2];
+
+	/* Both ends of every connection live in this process. */
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &nofile), 0);
+	ck_assert_msg(nofile.rlim_max >= 2 * REGISTER_CONNECTIONS_MAX + 64,
+		      "this test needs a hard RLIMIT_NOFILE of at least %u",
+		      2 * REGISTER_CONNECTIONS_MAX + 64);
+	nofile.rlim_cur = nofile.rlim_max;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &nofile), 0);
+
+	make_paths();
+	ck_assert_int_eq(pipe(ready), 0);
+	run_server(connection_flood, &ready[0], ready[1], NULL, 0, &stats);
+	ck_assert_uint_eq(stats.registered, 0);
+	ck_assert_uint_ge(stats.refused, 2);
+	close(ready[0]);
+	close(ready[1]);
+	remove_paths();
+}
+END_TEST
+
 /* iopfd started by systemd: the socket comes as fd 3 with LISTEN_FDS=1. */
 static pid_t start_activated(int sock_type, int out_fd)
 {
@@ -540,4 +606,5 @@ START_TEST(serves_the_socket_systemd_passes)
 END_TEST
 
 TEST_MAIN("register", serves_a_vm_until_it_hangs_up, serves_stored_vms_again_after_a_restart,
-	  refuses_malformed_registrations, serves_the_socket_systemd_passes)
+	  refuses_malformed_registrations, refuses_connections_over_the_limit,
+	  serves_the_socket_systemd_passes)
