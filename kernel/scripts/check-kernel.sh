@@ -69,7 +69,7 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 export KBUILD_BUILD_TIMESTAMP=${KBUILD_BUILD_TIMESTAMP:-2025-01-01}
 export KBUILD_BUILD_USER=iopf KBUILD_BUILD_HOST=iopf
 
-for tool in git make gcc ccache flex bison bc qemu-system-x86_64 busybox tar xz timeout; do
+for tool in git make gcc ccache flex bison bc rsync qemu-system-x86_64 busybox tar xz timeout; do
 	command -v "$tool" >/dev/null || die "missing $tool (run kernel/scripts/install-deps.sh)"
 done
 [ -f "$tarball" ] || die "missing $tarball (run kernel/scripts/install-deps.sh)"

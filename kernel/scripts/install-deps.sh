@@ -12,4 +12,4 @@ apt-get install -y --no-install-recommends \
 	linux-source-6.12 build-essential gcc make git ca-certificates \
 	flex bison bc libelf-dev libssl-dev cpio xz-utils file perl python3 \
 	ccache qemu-system-x86 busybox-static coreutils util-linux \
-	python3-ply python3-git
+	python3-ply python3-git rsync
