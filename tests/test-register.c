@@ -75,7 +75,10 @@ static void send_registration(int conn, const void *name, size_t len, const int 
 	ck_assert_int_eq(sendmsg(conn, &msg, 0), (ssize_t)len);
 }
 
-/* Reads iopfd's answer; returns 0 for ok, else the errno it gave. */
+/*
+ * Reads iopfd's answer; returns 0 for ok, else the errno it gave, or
+ * -ECONNRESET when iopfd closed the connection with our message unread.
+ */
 static int read_reply(int conn, char *ret_name, size_t name_size)
 {
 	char buf[512];
@@ -84,6 +87,8 @@ static int read_reply(int conn, char *ret_name, size_t name_size)
 	int r;
 
 	n = recv(conn, buf, sizeof(buf) - 1, 0);
+	if (n < 0 && errno == ECONNRESET)
+		return -ECONNRESET;
 	ck_assert_int_gt(n, 0);
 	buf[n] = '\0';
 	obj = json_tokener_parse(buf);
@@ -502,8 +507,12 @@ static void *connection_flood(void *arg)
 		close(conn);
 		if (error == ENOTTY)
 			break;
-		/* iopfd may not have seen the hangup of conns[0] yet */
-		ck_assert_int_eq(error, EUSERS);
+		/*
+		 * iopfd may not have seen the hangup of conns[0] yet.  It refuses
+		 * on accept, so our message may be unread when it closes, and
+		 * the kernel reports that as a reset rather than its answer.
+		 */
+		ck_assert(error == EUSERS || error == -ECONNRESET);
 		usleep(10000);
 	}
 	close(null_fd);
