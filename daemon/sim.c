@@ -39,6 +39,7 @@ struct sim_stream {
 	uint64_t fault_page;
 	uint64_t raised_ns;
 	uint64_t deadline_ns;
+	uint32_t ring_pos;     /* ring index of its record, while forwarded */
 };
 
 struct sim_range {
@@ -74,6 +75,9 @@ struct sim {
 	struct iopf_ring ring;
 
 	int resolver_fd;    /* the resolver's eventfd, -1 when detached */
+	/* It left a record unread past its deadline: not forwarded to until it reads. */
+	bool stalled;
+	uint32_t stalled_at; /* the consumer index then */
 	uint64_t timeout_ns;
 	uint64_t min_deadline_ns;
 	int done_fd;
@@ -390,6 +394,17 @@ static void write_record(struct sim *s, struct sim_stream *st, uint32_t tail)
 	};
 }
 
+/* Whether faults go to the resolver: one is attached and has not stalled. */
+static bool resolver_reads(struct sim *s)
+{
+	if (s->resolver_fd < 0)
+		return false;
+	if (s->stalled && __atomic_load_n(s->ring.consumer, __ATOMIC_RELAXED) == s->stalled_at)
+		return false;
+	s->stalled = false;
+	return true;
+}
+
 /*
  * Runs one device stream until it faults on a page the resolver must
  * handle, or finishes.  Returns true when a record was queued.
@@ -399,6 +414,7 @@ static bool run_stream(struct sim *s, struct sim_stream *st, uint32_t *tail)
 	for (;;) {
 		uint64_t page;
 		uint32_t space;
+		bool forward;
 
 		if (st->retry) {
 			page = st->fault_page;
@@ -422,12 +438,13 @@ static bool run_stream(struct sim *s, struct sim_stream *st, uint32_t *tail)
 		st->generation++;
 		st->state = STREAM_WAITING;
 
+		forward = resolver_reads(s);
 		space = iopf_ring_space(&s->ring, *tail);
-		if (s->resolver_fd >= 0 && space == 0) {
+		if (forward && space == 0) {
 			s->stats.overflow++;
 			__atomic_store_n(s->ring.overflow, *s->ring.overflow + 1, __ATOMIC_RELAXED);
 		}
-		if (s->resolver_fd < 0 || space == 0) {
+		if (!forward || space == 0) {
 			/* Answered in the fault's own context, as the kernel does. */
 			uint32_t response;
 			uint64_t *counter = fallback_response(s, st, &response);
@@ -439,6 +456,7 @@ static bool run_stream(struct sim *s, struct sim_stream *st, uint32_t *tail)
 		}
 
 		write_record(s, st, *tail);
+		st->ring_pos = *tail;
 		(*tail)++;
 		s->stats.forwarded++;
 		st->deadline_ns = st->raised_ns + s->timeout_ns;
@@ -458,6 +476,13 @@ static void expire_timeouts(struct sim *s, uint64_t now)
 		if (st->state != STREAM_WAITING)
 			continue;
 		if (st->deadline_ns <= now) {
+			uint32_t consumer = __atomic_load_n(s->ring.consumer, __ATOMIC_RELAXED);
+
+			/* Not even read: stop waiting for this resolver, as the kernel does. */
+			if ((int32_t)(st->ring_pos - consumer) >= 0) {
+				s->stalled = true;
+				s->stalled_at = consumer;
+			}
 			s->stats.timeouts++;
 			answer_fallback(s, st);
 		} else {
@@ -602,6 +627,7 @@ int sim_set_resolver(struct sim *s, const struct vfio_iopf_set_resolver *arg)
 	pthread_mutex_lock(&s->lock);
 	s->resolver_fd = safe_close(s->resolver_fd);
 	s->resolver_fd = fd;
+	s->stalled = false;
 	s->timeout_ns = (arg->timeout_ms ? arg->timeout_ms : SIM_TIMEOUT_DEFAULT_MS) * UINT64_C(1000000);
 	if (fd < 0) {
 		answer_outstanding(s);

@@ -2,7 +2,8 @@
 /*
  * Description: the simulated kernel side: every fault answered exactly once,
  * no page mapped twice, pins never above the limit, bad arguments refused,
- * timeouts, a vanished resolver and a full ring all end in an answer.
+ * timeouts, a vanished resolver and a full ring all end in an answer, and a
+ * resolver that stops reading the ring stops being waited for.
  */
 #include <poll.h>
 #include <stdlib.h>
@@ -351,6 +352,29 @@ START_TEST(unanswered_fault_times_out)
 }
 END_TEST
 
+START_TEST(unread_ring_stops_forwarding)
+{
+	struct sim_config c = config(WORKLOAD_RANDOM, 16u << 20, 4, 8);
+	struct harness h;
+	struct sim_stats s;
+
+	/* One page per fallback answer: thousands of faults. */
+	c.fallback_pages = 1;
+	setup(&h, &c, 20);
+	ck_assert_int_eq(sim_start(h.sim), 0);
+	/* A resolver that never reads the ring, as one that died would. */
+	ck_assert_int_eq(sim_wait(h.sim), 0);
+	sim_get_stats(h.sim, &s);
+	ck_assert_uint_gt(s.faults, 1000);
+	/* Only faults forwarded before the first timeout waited for one. */
+	ck_assert_uint_eq(s.timeouts, s.forwarded);
+	ck_assert_uint_le(s.forwarded, 4 * 8);
+	ck_assert_uint_eq(s.fallback, s.faults);
+	assert_all_answered(&h);
+	teardown(&h);
+}
+END_TEST
+
 START_TEST(detached_resolver_leaves_nothing_waiting)
 {
 	struct sim_config c = config(WORKLOAD_RANDOM, 16u << 20, 4, 8);
@@ -423,4 +447,5 @@ END_TEST
 
 TEST_MAIN("sim", every_fault_answered_once, bad_windows_fall_back, bad_arguments_refused,
 	  pins_never_exceed_limit, release_unmaps_and_unpins, unanswered_fault_times_out,
+	  unread_ring_stops_forwarding,
 	  detached_resolver_leaves_nothing_waiting, full_ring_counts_overflow, config_validated)

@@ -139,7 +139,10 @@ struct vfio_iommu_type1_enable_iopf {
  * @timeout_ms: a fault not resolved within this time is resolved by the
  *	kernel's fallback window; 0 picks the default (1000 ms)
  *
- * While no resolver is attached the kernel resolves every fault itself.
+ * While no resolver is attached the kernel resolves every fault itself.  A
+ * resolver that has not even read a record by its timeout is taken for gone:
+ * the kernel resolves new faults itself, without queueing them, until the
+ * consumer index moves again or VFIO_IOPF_SET_RESOLVER is called.
  */
 struct vfio_iopf_set_resolver {
 	__u32	argsz;
