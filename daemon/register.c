@@ -78,9 +78,10 @@ int register_listen(const char *path, int *ret_fd)
 	return 0;
 }
 
-static void notify_status(const struct register_server *s)
+/* @prefix: other notifications to send in the same message, or "". */
+static void notify_status(const struct register_server *s, const char *prefix)
 {
-	sd_notifyf(false, "STATUS=Serving %u VM%s", s->nserved, s->nserved == 1 ? "" : "s");
+	sd_notifyf(false, "%sSTATUS=Serving %u VM%s", prefix, s->nserved, s->nserved == 1 ? "" : "s");
 }
 
 static int reply(struct vm *vm, json_object *obj)
@@ -192,20 +193,28 @@ static void fdstore_remove(const char *fdname)
 	sd_notifyf(false, "FDSTOREREMOVE=1\nFDNAME=%s", fdname);
 }
 
+/* Detaches from the VM's iopf fd (the kernel answers what is left), keeping its counts. */
+static void vm_detach(struct vm *vm)
+{
+	struct register_stats *stats = &vm->server->stats;
+
+	stats->faults += vm->resolver->stats.faults;
+	stats->resolve_calls += vm->resolver->stats.batches;
+	vm->resolver = resolver_free(vm->resolver);
+}
+
 /* Detaches at once; the memory goes once the loop has let go of the sources. */
 static void vm_drop(struct vm *vm)
 {
 	struct register_server *s = vm->server;
 
 	if (vm->resolver) {
-		s->stats.faults += vm->resolver->stats.faults;
-		s->stats.resolve_calls += vm->resolver->stats.batches;
+		vm_detach(vm);
 		s->stats.disconnected++;
-		vm->resolver = resolver_free(vm->resolver);
 		s->nserved--;
 		log_info("VM %s (pid %d) disconnected; the kernel answers its faults now.",
 			 vm->name, (int)vm->peer.pid);
-		notify_status(s);
+		notify_status(s, "");
 		loop_remove(&s->loop, &vm->faults);
 	}
 	if (vm->stored) {
@@ -218,18 +227,21 @@ static void vm_drop(struct vm *vm)
 	loop_remove(&s->loop, &vm->conn);
 }
 
-static int on_faults(struct loop *l, struct loop_source *src)
+/* Resolves what the ring holds; a VM whose fd misbehaves is left to the kernel. */
+static void vm_drain(struct vm *vm)
 {
-	struct vm *vm = src->userdata;
-	int r;
+	int r = resolver_drain(vm->resolver);
 
-	(void)l;
-	r = resolver_drain(vm->resolver);
 	if (r < 0) {
-		/* This VM's fd misbehaves: leave it to the kernel, keep serving the rest. */
 		log_error_errno(r, "Failed to resolve the faults of VM %s, detaching: %m", vm->name);
 		vm_drop(vm);
 	}
+}
+
+static int on_faults(struct loop *l, struct loop_source *src)
+{
+	(void)l;
+	vm_drain(src->userdata);
 	return 0;
 }
 
@@ -269,19 +281,8 @@ static int vm_attach(struct vm *vm, int iopf_fd, const char **ret_failed)
 	vm->iopf_fd = iopf_fd;
 	vm->live_sources++;
 	s->nserved++;
-	notify_status(s);
+	notify_status(s, "");
 	return 0;
-}
-
-/* Faults queued before we attached were signalled to nobody. */
-static void vm_drain_queued(struct vm *vm)
-{
-	int r = resolver_drain(vm->resolver);
-
-	if (r < 0) {
-		log_error_errno(r, "Failed to resolve the faults of VM %s, detaching: %m", vm->name);
-		vm_drop(vm);
-	}
 }
 
 /* Validates one registration message and serves the VM; takes ownership of @fds. */
@@ -316,7 +317,7 @@ static int vm_register(struct vm *vm, const struct msghdr *msg, const char *payl
 				 vm->name, (int)vm->peer.pid, (unsigned)vm->peer.uid, vm->id);
 			reply_ok(vm);
 			vm_store(vm);
-			vm_drain_queued(vm);
+			vm_drain(vm);	/* faults queued before we attached were signalled to nobody */
 		}
 	}
 	for (size_t i = 0; i < nfds; i++)
@@ -484,7 +485,7 @@ static void vm_restore(struct register_server *s, const char *fdname, int conn_f
 	}
 	s->stats.restored++;
 	log_info("VM %s (pid %d) served again, from the fd store.", vm->name, (int)vm->peer.pid);
-	vm_drain_queued(vm);
+	vm_drain(vm);
 }
 
 /* Pairs the fds the fd store handed back by name: one connection, one iopf fd each. */
@@ -533,7 +534,7 @@ int register_run(int listen_fd, struct register_stored_fd *stored, size_t nstore
 
 	restore_vms(&s, stored, nstored);
 	log_info("Waiting for VMs to register.");
-	sd_notifyf(false, "READY=1\nSTATUS=Serving %u VM%s", s.nserved, s.nserved == 1 ? "" : "s");
+	notify_status(&s, "READY=1\n");
 	if (ready_fd >= 0 && write(ready_fd, "R", 1) != 1)
 		r = log_error_errno(negative_errno(), "Failed to signal readiness: %m");
 	if (r >= 0)
@@ -549,11 +550,8 @@ int register_run(int listen_fd, struct register_stored_fd *stored, size_t nstore
 	while (s.vms) {
 		struct vm *vm = s.vms;
 
-		if (vm->resolver) {
-			s.stats.faults += vm->resolver->stats.faults;
-			s.stats.resolve_calls += vm->resolver->stats.batches;
-			vm->resolver = resolver_free(vm->resolver);
-		}
+		if (vm->resolver)
+			vm_detach(vm);
 		vm_free(vm);
 	}
 	if (r < 0 && r != -EINTR)
