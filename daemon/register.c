@@ -235,6 +235,10 @@ static void vm_drain(struct vm *vm)
 	if (r < 0) {
 		log_error_errno(r, "Failed to resolve the faults of VM %s, detaching: %m", vm->name);
 		vm_drop(vm);
+	} else if (r == 0 && resolver_displaced(vm->resolver)) {
+		log_warning("Another resolver took over the iopf fd of VM %s; no longer serving it.",
+			    vm->name);
+		vm_drop(vm);
 	}
 }
 
@@ -247,9 +251,10 @@ static int on_faults(struct loop *l, struct loop_source *src)
 
 /*
  * Attaches as the resolver of @iopf_fd, which becomes the VM's, and watches
- * its ring.  On failure, *ret_failed says which step failed.
+ * its ring; @takeover replaces the resolver a dead iopfd left attached.  On
+ * failure, *ret_failed says which step failed.
  */
-static int vm_attach(struct vm *vm, int iopf_fd, const char **ret_failed)
+static int vm_attach(struct vm *vm, int iopf_fd, bool takeover, const char **ret_failed)
 {
 	struct register_server *s = vm->server;
 	struct iopf_backend backend;
@@ -260,7 +265,11 @@ static int vm_attach(struct vm *vm, int iopf_fd, const char **ret_failed)
 		*ret_failed = "not an iopf fd (VFIO_IOPF_INFO failed)";
 		return r;
 	}
-	r = resolver_new(&backend, &s->config, &vm->resolver);
+	r = resolver_new(&backend, &s->config, takeover, &vm->resolver);
+	if (r == -EBUSY) {
+		*ret_failed = "another resolver serves this iopf fd";
+		return r;
+	}
 	if (r < 0) {
 		*ret_failed = "failed to attach as the resolver";
 		return r;
@@ -308,7 +317,7 @@ static int vm_register(struct vm *vm, const struct msghdr *msg, const char *payl
 			snprintf(vm->name, sizeof(vm->name), "vm%" PRIu64, vm->id);
 		if (!name_is_valid(vm->name))
 			r = reply_error(vm, -EINVAL, "invalid VM name: use letters, digits, '.', '_' and '-'");
-		else if ((r = vm_attach(vm, fds[0], &failed)) < 0)
+		else if ((r = vm_attach(vm, fds[0], false, &failed)) < 0)
 			r = reply_error(vm, r, "%s: %s", failed, strerror(-r));
 		else {
 			fds[0] = -EBADF;
@@ -476,7 +485,7 @@ static void vm_restore(struct register_server *s, const char *fdname, int conn_f
 	s->next_id = MAX(s->next_id, id);
 	strcpy(vm->name, name);
 	vm->stored = true;
-	r = vm_attach(vm, iopf_fd, &failed);
+	r = vm_attach(vm, iopf_fd, true, &failed);
 	if (r < 0) {
 		log_warning_errno(r, "Cannot serve VM %s again, %s: %m", vm->name, failed);
 		safe_close(iopf_fd);

@@ -10,7 +10,7 @@
 #include "resolver.h"
 
 int resolver_new(const struct iopf_backend *backend, const struct resolver_config *config,
-		 struct resolver **ret)
+		 bool takeover, struct resolver **ret)
 {
 	struct resolver *r;
 	struct vfio_iopf_set_resolver attach = { .argsz = sizeof(attach) };
@@ -52,11 +52,16 @@ int resolver_new(const struct iopf_backend *backend, const struct resolver_confi
 	}
 	attach.eventfd = r->eventfd;
 	attach.timeout_ms = config->timeout_ms;
+	attach.flags = takeover ? VFIO_IOPF_RESOLVER_TAKEOVER : 0;
 	e = backend->ops->set_resolver(backend->data, &attach);
 	if (e < 0) {
-		log_error_errno(e, "Failed to attach as the resolver: %m");
+		if (e == -EBUSY)
+			log_error_errno(e, "Another resolver serves this iopf fd: %m");
+		else
+			log_error_errno(e, "Failed to attach as the resolver: %m");
 		goto fail;
 	}
+	r->id = (uint32_t)e;
 	*ret = r;
 	return 0;
 fail:
@@ -71,10 +76,17 @@ struct resolver *resolver_free(struct resolver *r)
 	if (!r)
 		return NULL;
 	if (r->eventfd >= 0) {
-		struct vfio_iopf_set_resolver detach = { .argsz = sizeof(detach), .eventfd = -1 };
+		/* Only if still ours: whoever took over stays attached. */
+		struct vfio_iopf_set_resolver detach = {
+			.argsz = sizeof(detach),
+			.flags = VFIO_IOPF_RESOLVER_DETACH,
+			.eventfd = r->eventfd,
+		};
 		int e = r->backend.ops->set_resolver(r->backend.data, &detach);
 
-		if (e < 0)
+		if (e == -ESTALE)
+			log_info("Another resolver took this iopf fd over; leaving it attached.");
+		else if (e < 0)
 			log_warning_errno(e, "Failed to detach the resolver, ignoring: %m");
 		safe_close(r->eventfd);
 	}
@@ -142,6 +154,13 @@ static void check_overflow(struct resolver *r)
 			    overflow - r->stats.overflow);
 		r->stats.overflow = overflow;
 	}
+}
+
+bool resolver_displaced(struct resolver *r)
+{
+	struct vfio_iopf_info info = { .argsz = sizeof(info) };
+
+	return r->backend.ops->info(r->backend.data, &info) >= 0 && info.out_resolver_id != r->id;
 }
 
 int resolver_drain(struct resolver *r)

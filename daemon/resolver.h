@@ -6,6 +6,7 @@
  * a window per fault and hands each batch to the backend in one call.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "backend.h"
@@ -37,18 +38,28 @@ struct resolver {
 	void *ring_mem;
 	size_t ring_len;
 	int eventfd;
+	uint32_t id;          /* the kernel's id for us as the resolver */
 	struct iopf_device_state *devices;
 	uint32_t ndevices;
 	struct vfio_iopf_resolve *batch;
 	struct resolver_stats stats;
 };
 
-/* Maps the backend's ring, creates the eventfd and attaches as its resolver. */
+/*
+ * Maps the backend's ring, creates the eventfd and attaches as its resolver;
+ * -EBUSY if another resolver is attached, unless @takeover (a restarted
+ * iopfd replacing its dead self).
+ */
 int resolver_new(const struct iopf_backend *backend, const struct resolver_config *config,
-		 struct resolver **ret);
+		 bool takeover, struct resolver **ret);
 /* Detaches (the kernel answers what is left) and frees. */
 struct resolver *resolver_free(struct resolver *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct resolver *, resolver_free);
 
 /* Handles every record in the ring; returns how many, or a negative errno. */
 int resolver_drain(struct resolver *r);
+/*
+ * Whether another resolver took the iopf fd over (the kernel wakes the
+ * displaced one): then this one must stop reading the ring.
+ */
+bool resolver_displaced(struct resolver *r);

@@ -33,7 +33,7 @@ int serve_run(int iopf_fd, const struct resolver_config *config, int ready_fd,
 	r = loop_init(&l);
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up the event loop: %m");
-	r = resolver_new(&backend, config, &resolver);
+	r = resolver_new(&backend, config, false, &resolver);
 	if (r < 0) {
 		loop_done(&l);
 		return r;

@@ -7,8 +7,10 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/kcmp.h>
 
 #include "macro.h"
 #include "policy.h"
@@ -75,6 +77,8 @@ struct sim {
 	struct iopf_ring ring;
 
 	int resolver_fd;    /* the resolver's eventfd, -1 when detached */
+	uint32_t resolver_id;  /* its id, 0 when detached */
+	uint32_t resolver_gen; /* the last id given out */
 	/* It left a record unread past its deadline: not forwarded to until it reads. */
 	bool stalled;
 	uint32_t stalled_at; /* the consumer index then */
@@ -609,32 +613,79 @@ static void wake_devices(struct sim *s)
 		pthread_cond_signal(&s->wake);
 }
 
+/* Whether two fds of this process name the same open file (the same eventfd). */
+static bool same_file(int a, int b)
+{
+	pid_t pid = getpid();
+
+	return syscall(SYS_kcmp, pid, pid, KCMP_FILE, a, b) == 0;
+}
+
 int sim_set_resolver(struct sim *s, const struct vfio_iopf_set_resolver *arg)
 {
+	const uint32_t known = VFIO_IOPF_RESOLVER_TAKEOVER | VFIO_IOPF_RESOLVER_DETACH;
+	bool takeover = arg->flags & VFIO_IOPF_RESOLVER_TAKEOVER;
+	bool detach = arg->flags & VFIO_IOPF_RESOLVER_DETACH;
 	int fd = -EBADF, r;
 
-	r = check_arg(arg->argsz, arg->flags, sizeof(*arg));
+	r = check_arg(arg->argsz, arg->flags & ~known, sizeof(*arg));
 	if (r < 0)
 		return r;
+	if ((takeover && detach) || (detach && arg->eventfd < 0))
+		return -EINVAL;
 	if (arg->eventfd < -1)
+		return -EINVAL;
+	if (arg->eventfd >= 0 && fcntl(arg->eventfd, F_GETFD) < 0)
 		return -EBADF;
-	if (arg->eventfd >= 0) {
-		fd = RET_NERRNO(fcntl(arg->eventfd, F_DUPFD_CLOEXEC, 3));
-		if (fd < 0)
-			return fd;
-	}
 
 	pthread_mutex_lock(&s->lock);
+	if (detach) {
+		/* Only the resolver named may detach itself. */
+		if (s->resolver_fd < 0 || !same_file(s->resolver_fd, arg->eventfd)) {
+			r = -ESTALE;
+			goto out;
+		}
+	} else if (arg->eventfd >= 0 && s->resolver_fd >= 0 &&
+		   same_file(s->resolver_fd, arg->eventfd)) {
+		/* Already the resolver: a new timeout. */
+		s->stalled = false;
+		s->timeout_ns = (arg->timeout_ms ? arg->timeout_ms : SIM_TIMEOUT_DEFAULT_MS) * UINT64_C(1000000);
+		r = (int)s->resolver_id;
+		goto out;
+	} else if (arg->eventfd >= 0) {
+		if (s->resolver_fd >= 0 && !takeover) {
+			r = -EBUSY;
+			goto out;
+		}
+		fd = RET_NERRNO(fcntl(arg->eventfd, F_DUPFD_CLOEXEC, 3));
+		if (fd < 0) {
+			r = fd;
+			goto out;
+		}
+		if (s->resolver_fd >= 0) {
+			uint64_t one = 1;
+
+			/* The displaced resolver wakes up and can tell it is not the one. */
+			(void)!write(s->resolver_fd, &one, sizeof(one));
+		}
+	}
+
 	s->resolver_fd = safe_close(s->resolver_fd);
 	s->resolver_fd = fd;
 	s->stalled = false;
 	s->timeout_ns = (arg->timeout_ms ? arg->timeout_ms : SIM_TIMEOUT_DEFAULT_MS) * UINT64_C(1000000);
 	if (fd < 0) {
+		s->resolver_id = 0;
 		answer_outstanding(s);
 		wake_devices(s);
+		r = 0;
+	} else {
+		s->resolver_id = ++s->resolver_gen ? s->resolver_gen : ++s->resolver_gen;
+		r = (int)s->resolver_id;
 	}
+out:
 	pthread_mutex_unlock(&s->lock);
-	return 0;
+	return r;
 }
 
 static struct sim_stream *stream_of_cookie(struct sim *s, uint64_t cookie)
@@ -661,7 +712,7 @@ static int check_window(const struct sim *s, const struct sim_stream *st,
 	if ((e->map_iova | e->map_size) & (IOPF_PAGE_SIZE - 1))
 		return -EINVAL;
 	if (__builtin_add_overflow(e->map_iova, e->map_size, &end))
-		return -EOVERFLOW;
+		return -EINVAL;
 	if (e->map_iova < rg->iova || end > rg->iova + (rg->npages << IOPF_PAGE_SHIFT))
 		return -EINVAL;
 	if (fault_iova < e->map_iova || fault_iova >= end)
@@ -773,7 +824,8 @@ int sim_info(struct sim *s, struct vfio_iopf_info *arg)
 {
 	int r;
 
-	r = check_arg(arg->argsz, arg->flags, sizeof(*arg));
+	/* The fields after out_ring came later and are filled when asked for. */
+	r = check_arg(arg->argsz, arg->flags, offsetof(struct vfio_iopf_info, out_mapped_blocks));
 	if (r < 0)
 		return r;
 	if (arg->__reserved)
@@ -793,6 +845,12 @@ int sim_info(struct sim *s, struct vfio_iopf_info *arg)
 	arg->out_ndevices = s->config.ndevices;
 	arg->out_features = VFIO_IOPF_FEATURE_RELEASE;
 	arg->out_ring = s->ring_offsets;
+	if (arg->argsz >= offsetof(struct vfio_iopf_info, __reserved2)) {
+		arg->out_mapped_blocks = 0;  /* one page size */
+		pthread_mutex_lock(&s->lock);
+		arg->out_resolver_id = s->resolver_id;
+		pthread_mutex_unlock(&s->lock);
+	}
 	return 0;
 }
 

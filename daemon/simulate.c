@@ -151,7 +151,7 @@ int simulate_run(const struct simulate_options *o, struct simulate_result *ret)
 	iopf_backend_sim(sim, &backend);
 
 	if (o->attach) {
-		r = resolver_new(&backend, &o->resolver, &resolver);
+		r = resolver_new(&backend, &o->resolver, false, &resolver);
 		if (r < 0)
 			return r;
 	}

@@ -49,10 +49,13 @@ int __wrap_ioctl(int fd, unsigned long request, ...)
 	switch (request) {
 	case VFIO_IOPF_SET_RESOLVER:
 		r = sim_set_resolver(fake_kernel, arg);
-		if (r >= 0)
+		if (r >= 0) {
+			const struct vfio_iopf_set_resolver *set = arg;
+
 			__atomic_store_n(&attached,
-					 ((const struct vfio_iopf_set_resolver *)arg)->eventfd >= 0,
+					 set->eventfd >= 0 && !(set->flags & VFIO_IOPF_RESOLVER_DETACH),
 					 __ATOMIC_RELEASE);
+		}
 		break;
 	case VFIO_IOPF_RESOLVE:
 		r = sim_resolve(fake_kernel, arg);
@@ -70,5 +73,5 @@ int __wrap_ioctl(int fd, unsigned long request, ...)
 		errno = -r;
 		return -1;
 	}
-	return 0;
+	return r;
 }

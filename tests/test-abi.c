@@ -85,7 +85,7 @@ START_TEST(release_info_layout)
 	ck_assert_layout(struct vfio_iopf_release, size, 16);
 	ck_assert_layout(struct vfio_iopf_release, out_released, 24);
 
-	ck_assert_uint_eq(sizeof(struct vfio_iopf_info), 128);
+	ck_assert_uint_eq(sizeof(struct vfio_iopf_info), 144);
 	ck_assert_layout(struct vfio_iopf_info, out_faults, 8);
 	ck_assert_layout(struct vfio_iopf_info, out_locked_pages, 64);
 	ck_assert_layout(struct vfio_iopf_info, out_fallback_pages, 72);
@@ -93,6 +93,8 @@ START_TEST(release_info_layout)
 	ck_assert_layout(struct vfio_iopf_info, out_features, 80);
 	ck_assert_layout(struct vfio_iopf_info, __reserved, 84);
 	ck_assert_layout(struct vfio_iopf_info, out_ring, 88);
+	ck_assert_layout(struct vfio_iopf_info, out_mapped_blocks, 128);
+	ck_assert_layout(struct vfio_iopf_info, out_resolver_id, 136);
 
 	ck_assert_uint_eq(sizeof(struct vfio_iopf_device_info), 48);
 	ck_assert_layout(struct vfio_iopf_device_info, index, 8);

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -190,6 +191,9 @@ static void *vmm(void *arg)
 	send_registration(conn, "again", 5, &c->iopf_fd, 1);
 	ck_assert_int_eq(read_reply(conn, NULL, 0), EISCONN);
 	ck_assert(fake_kernel_attached());
+	/* So is the same iopf fd on another connection: one resolver per fd. */
+	expect_refusal("twin", 4, &c->iopf_fd, 1, EBUSY);
+	ck_assert(fake_kernel_attached());
 
 	close(conn);   /* the VM is gone: iopfd detaches */
 	wait_detached();
@@ -334,7 +338,7 @@ START_TEST(serves_a_vm_until_it_hangs_up)
 	ck_assert_uint_eq(stats.registered, 1);
 	ck_assert_uint_eq(stats.restored, 0);
 	ck_assert_uint_eq(stats.disconnected, 1);
-	ck_assert_uint_eq(stats.refused, 1);
+	ck_assert_uint_eq(stats.refused, 2);
 	ck_assert_uint_eq(stats.faults, s.faults);
 	ck_assert_uint_gt(stats.resolve_calls, 0);
 
@@ -387,9 +391,10 @@ START_TEST(serves_stored_vms_again_after_a_restart)
 	struct vm_client client = {};
 	struct register_stats stats;
 	struct register_stored_fd stored[3];
+	struct vfio_iopf_set_resolver attach = { .argsz = sizeof(attach) };
 	struct sim_stats s;
 	char notes[1024];
-	int ready[2];
+	int ready[2], dead;
 
 	vm_test_setup(&client, ready);
 	run_server(vmm_registers, &client, ready[1], NULL, 0, &stats);
@@ -397,6 +402,12 @@ START_TEST(serves_stored_vms_again_after_a_restart)
 	ck_assert_str_eq(stored_name, "1-guest-2");
 	ck_assert(!fake_kernel_attached());
 	notify_read_all(notify_fd, notes, sizeof(notes));
+
+	/* An iopfd that died leaves its eventfd attached: the next one takes over. */
+	dead = eventfd(0, EFD_CLOEXEC);
+	ck_assert_int_ge(dead, 0);
+	attach.eventfd = dead;
+	ck_assert_int_gt(sim_set_resolver(client.sim, &attach), 0);
 
 	/* The store hands the fds back, with a stray one iopfd did not put there. */
 	stored[0] = (struct register_stored_fd) { .fd = stored_fds[1], .name = stored_name };
@@ -411,11 +422,65 @@ START_TEST(serves_stored_vms_again_after_a_restart)
 	ck_assert_uint_eq(stats.faults, s.faults);
 	for (size_t i = 0; i < 3; i++)
 		ck_assert_int_lt(fcntl(stored[i].fd, F_GETFD), 0);   /* taken, not leaked */
+	close(dead);
 
 	notify_read_all(notify_fd, notes, sizeof(notes));
 	ck_assert_str_eq(notes, "STATUS=Serving 1 VM|FDSTOREREMOVE=1\nFDNAME=junk|"
 				"READY=1\nSTATUS=Serving 1 VM|"
 				"STATUS=Serving 0 VMs|FDSTOREREMOVE=1\nFDNAME=1-guest-2|STOPPING=1|");
+	vm_test_teardown(&client, ready);
+}
+END_TEST
+
+/* The VMM takes its iopf fd over from iopfd, which must notice and let go. */
+static void *vmm_takes_over(void *arg)
+{
+	struct vm_client *c = arg;
+	struct vfio_iopf_set_resolver take = {
+		.argsz = sizeof(take), .flags = VFIO_IOPF_RESOLVER_TAKEOVER,
+	};
+	struct vfio_iopf_info info = { .argsz = sizeof(info) };
+	char note[256];
+	int conn, efd, id;
+
+	wait_ready(c->ready);
+	conn = connect_to(sock_path);
+	send_registration(conn, "guest-3", 7, &c->iopf_fd, 1);
+	ck_assert_int_eq(read_reply(conn, NULL, 0), 0);
+
+	efd = eventfd(0, EFD_CLOEXEC);
+	ck_assert_int_ge(efd, 0);
+	take.eventfd = efd;
+	id = sim_set_resolver(c->sim, &take);
+	ck_assert_int_gt(id, 0);
+	/* iopfd lets the VM go (its fds leave the store)... */
+	do {
+		size_t nfds;
+		int fds[4];
+
+		ck_assert_uint_gt(notify_read(notify_fd, 0, note, sizeof(note), fds, &nfds), 0);
+		while (nfds)
+			close(fds[--nfds]);
+	} while (!strstr(note, "FDSTOREREMOVE=1"));
+	/* ...without detaching the new resolver */
+	ck_assert_int_eq(sim_info(c->sim, &info), 0);
+	ck_assert_int_eq(info.out_resolver_id, id);
+	close(conn);
+	close(efd);
+	kill(getpid(), SIGTERM);
+	return NULL;
+}
+
+START_TEST(lets_go_of_a_vm_another_resolver_took_over)
+{
+	struct vm_client client = {};
+	struct register_stats stats;
+	int ready[2];
+
+	vm_test_setup(&client, ready);
+	run_server(vmm_takes_over, &client, ready[1], NULL, 0, &stats);
+	ck_assert_uint_eq(stats.registered, 1);
+	ck_assert_uint_eq(stats.disconnected, 1);
 	vm_test_teardown(&client, ready);
 }
 END_TEST
@@ -615,5 +680,5 @@ START_TEST(serves_the_socket_systemd_passes)
 END_TEST
 
 TEST_MAIN("register", serves_a_vm_until_it_hangs_up, serves_stored_vms_again_after_a_restart,
-	  refuses_malformed_registrations, refuses_connections_over_the_limit,
+	  lets_go_of_a_vm_another_resolver_took_over, refuses_malformed_registrations, refuses_connections_over_the_limit,
 	  serves_the_socket_systemd_passes)

@@ -39,7 +39,7 @@ static void setup(struct harness *h, const struct sim_config *c, uint32_t timeou
 	h->efd = eventfd(0, EFD_CLOEXEC);
 	ck_assert_int_ge(h->efd, 0);
 	attach.eventfd = h->efd;
-	ck_assert_int_eq(sim_set_resolver(h->sim, &attach), 0);
+	ck_assert_int_gt(sim_set_resolver(h->sim, &attach), 0);
 }
 
 static void teardown(struct harness *h)
@@ -185,9 +185,9 @@ START_TEST(bad_windows_fall_back)
 	/* Past the end of the DMA range. */
 	f = take(&h);
 	ck_assert_int_eq(resolve1(&h, f.cookie, f.dma_iova, f.dma_size + IOPF_PAGE_SIZE, 0), -EINVAL);
-	/* Wrapping around the address space. */
+	/* Wrapping around the address space: EINVAL, as the header says. */
 	f = take(&h);
-	ck_assert_int_eq(resolve1(&h, f.cookie, f.iova, -IOPF_PAGE_SIZE, 0), -EOVERFLOW);
+	ck_assert_int_eq(resolve1(&h, f.cookie, f.iova, -IOPF_PAGE_SIZE, 0), -EINVAL);
 	/* A response code that does not exist (2 would be FAILURE). */
 	f = take(&h);
 	ck_assert_int_eq(resolve1(&h, f.cookie, f.iova, IOPF_PAGE_SIZE, 2), -EINVAL);
@@ -228,10 +228,18 @@ START_TEST(bad_arguments_refused)
 	setup(&h, &c, 0);
 	ck_assert_int_eq(sim_set_resolver(h.sim, &sr), -EINVAL);
 	sr.argsz = sizeof(sr);
-	sr.flags = 1;
+	sr.flags = 1u << 2;
+	ck_assert_int_eq(sim_set_resolver(h.sim, &sr), -EINVAL);
+	sr.flags = VFIO_IOPF_RESOLVER_TAKEOVER | VFIO_IOPF_RESOLVER_DETACH;
+	sr.eventfd = h.efd;
+	ck_assert_int_eq(sim_set_resolver(h.sim, &sr), -EINVAL);
+	sr.flags = VFIO_IOPF_RESOLVER_DETACH;
+	sr.eventfd = -1;
 	ck_assert_int_eq(sim_set_resolver(h.sim, &sr), -EINVAL);
 	sr.flags = 0;
 	sr.eventfd = -5;
+	ck_assert_int_eq(sim_set_resolver(h.sim, &sr), -EINVAL);
+	sr.eventfd = 1000;
 	ck_assert_int_eq(sim_set_resolver(h.sim, &sr), -EBADF);
 
 	b->argsz -= 1;
@@ -396,6 +404,60 @@ START_TEST(detached_resolver_leaves_nothing_waiting)
 }
 END_TEST
 
+static uint32_t resolver_id(struct harness *h)
+{
+	struct vfio_iopf_info info = { .argsz = sizeof(info) };
+
+	ck_assert_int_eq(sim_info(h->sim, &info), 0);
+	return info.out_resolver_id;
+}
+
+START_TEST(one_resolver_at_a_time)
+{
+	struct sim_config c = config(WORKLOAD_SEQUENTIAL, 1u << 20, 1, 1);
+	struct vfio_iopf_set_resolver sr = { .argsz = sizeof(sr) };
+	struct pollfd p = { .events = POLLIN };
+	struct harness h;
+	uint32_t first;
+	int other, id;
+
+	setup(&h, &c, 0);
+	first = resolver_id(&h);
+	ck_assert_uint_gt(first, 0);
+	other = eventfd(0, EFD_CLOEXEC);
+	ck_assert_int_ge(other, 0);
+
+	/* A second resolver does not silently displace the first... */
+	sr.eventfd = other;
+	ck_assert_int_eq(sim_set_resolver(h.sim, &sr), -EBUSY);
+	ck_assert_uint_eq(resolver_id(&h), first);
+	/* ...and attaching the same eventfd again keeps its id. */
+	sr.eventfd = h.efd;
+	ck_assert_int_eq(sim_set_resolver(h.sim, &sr), (int)first);
+
+	/* It may take over when it asks to, and the displaced one is woken. */
+	sr.eventfd = other;
+	sr.flags = VFIO_IOPF_RESOLVER_TAKEOVER;
+	id = sim_set_resolver(h.sim, &sr);
+	ck_assert_int_gt(id, 0);
+	ck_assert_uint_ne((uint32_t)id, first);
+	ck_assert_uint_eq(resolver_id(&h), (uint32_t)id);
+	p.fd = h.efd;
+	ck_assert_int_eq(poll(&p, 1, 0), 1);
+
+	/* The displaced one cannot detach the live one. */
+	sr.eventfd = h.efd;
+	sr.flags = VFIO_IOPF_RESOLVER_DETACH;
+	ck_assert_int_eq(sim_set_resolver(h.sim, &sr), -ESTALE);
+	ck_assert_uint_eq(resolver_id(&h), (uint32_t)id);
+	sr.eventfd = other;
+	ck_assert_int_eq(sim_set_resolver(h.sim, &sr), 0);
+	ck_assert_uint_eq(resolver_id(&h), 0);
+	close(other);
+	teardown(&h);
+}
+END_TEST
+
 START_TEST(full_ring_counts_overflow)
 {
 	struct sim_config c = config(WORKLOAD_RANDOM, 16u << 20, 4, 64);
@@ -447,5 +509,5 @@ END_TEST
 
 TEST_MAIN("sim", every_fault_answered_once, bad_windows_fall_back, bad_arguments_refused,
 	  pins_never_exceed_limit, release_unmaps_and_unpins, unanswered_fault_times_out,
-	  unread_ring_stops_forwarding,
-	  detached_resolver_leaves_nothing_waiting, full_ring_counts_overflow, config_validated)
+	  unread_ring_stops_forwarding, detached_resolver_leaves_nothing_waiting,
+	  one_resolver_at_a_time, full_ring_counts_overflow, config_validated)

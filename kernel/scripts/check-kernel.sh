@@ -277,7 +277,8 @@ boot() {
 	local mem=2560M smp=1 append=$4 t0 qrc boot_s npass nfail nskip splats rc=0
 	shift 4
 	if [ "$flavour" = debug ]; then mem=1536M; smp=2; fi
-	append+=" console=ttyS0 panic=-1 oops=panic loglevel=7 iopf.tests=$dir"
+	# tests/smp_online fails unless this many CPUs came online
+	append+=" console=ttyS0 panic=-1 oops=panic loglevel=7 iopf.tests=$dir iopf.min_cpus=$smp"
 	append+=" iopf.test_timeout=${IOPF_TEST_TIMEOUT:-120}"
 	append+=" vfio_iommu_type1.allow_unsafe_interrupts=1"
 	log "boot $name: QEMU TCG ($smp cpu, $mem) $*, serial log $serial"

@@ -4,7 +4,9 @@
  * entries, argsz not covering the entries: EINVAL) and each entry (unknown
  * cookie: ENOENT; unknown response code, unaligned or overflowing window,
  * window outside the range or not holding the fault, INVALID with a window:
- * EINVAL); a bad entry answers its fault INVALID.
+ * EINVAL).  A bad entry for a known cookie never reaches the device: the
+ * kernel answers the fault with its fallback window.  Only INVALID with no
+ * window answers INVALID.
  */
 #include <stddef.h>
 #include "iopf_ring.h"
@@ -16,9 +18,16 @@
 static struct t_ring r;
 static struct t_vfio v;
 
-/* raise a fault, answer it with the given entry, return out_result */
+/*
+ * Raise a fault, answer it with the given entry, check what the device got
+ * and drop whatever was mapped; returns out_result.
+ */
 static int try_entry(__u64 iova, __u64 size, __u32 response)
 {
+	struct vfio_iopf_release rel = {
+		.argsz = sizeof(rel), .iova = IOVA, .size = SIZE,
+	};
+	__u64 fallback = t_iopf_info(r.fd).out_fallback;
 	unsigned char buf[8];
 	struct t_dma_job job;
 	struct vfio_iopf_fault rec;
@@ -27,10 +36,13 @@ static int try_entry(__u64 iova, __u64 size, __u32 response)
 	t_dma_start(&job, v.device, 0, IOVA + 8 * PG, buf, sizeof(buf));
 	rec = t_ring_next(&r);
 	res = t_resolve(r.fd, rec.cookie, iova, size, response);
-	if (!res && response == VFIO_IOPF_RESPONSE_SUCCESS)
-		t_check(t_dma_wait(&job) == 0);
-	else
+	if (response == VFIO_IOPF_RESPONSE_INVALID && !iova && !size) {
 		t_check(t_dma_wait(&job) == -EFAULT);
+	} else {
+		t_check(t_dma_wait(&job) == 0);
+		t_check(t_iopf_info(r.fd).out_fallback == fallback + !!res);
+	}
+	t_check(ioctl(r.fd, VFIO_IOPF_RELEASE, &rel) == 0);
 	return res;
 }
 
@@ -74,8 +86,10 @@ int main(void)
 	t_check(try_entry(IOVA, 8 * PG, VFIO_IOPF_RESPONSE_SUCCESS) == -EINVAL);
 	t_check(try_entry(IOVA + 8 * PG, PG, VFIO_IOPF_RESPONSE_INVALID) == -EINVAL);
 	t_check(try_entry(0, 0, VFIO_IOPF_RESPONSE_INVALID) == 0);
-	t_check(t_iopf_info(r.fd).out_mapped_pages == 0);
+	t_check(t_iopf_info(r.fd).out_invalid == 1);
 	/* and a good one still works */
 	t_check(try_entry(IOVA + 8 * PG, PG, VFIO_IOPF_RESPONSE_SUCCESS) == 0);
+	t_check(t_iopf_info(r.fd).out_resolved == 1);
+	t_check(t_iopf_info(r.fd).out_mapped_pages == 0);
 	return T_PASS;
 }

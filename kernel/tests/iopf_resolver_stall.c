@@ -81,12 +81,12 @@ int main(void)
 	t_check(rec.iova == AT(0));
 	fault_resolved(&v, &r, mem, 3);
 
-	/* stalled again, then a new resolver is set: it gets the faults */
+	/* stalled again, then a new resolver takes over: it gets the faults */
 	fault_to_kernel(&v, &r, mem, 4, 1);
 	fault_to_kernel(&v, &r, mem, 5, 0);
 	efd = eventfd(0, EFD_CLOEXEC);
 	t_check(efd >= 0);
-	t_set_resolver(r.fd, efd, 200);
+	t_set_resolver_flags(r.fd, VFIO_IOPF_RESOLVER_TAKEOVER, efd, 200);
 	close(r.efd);
 	r.efd = efd;
 	rec = t_ring_next(&r);		/* the record that timed out */

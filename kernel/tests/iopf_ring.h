@@ -21,13 +21,20 @@ static inline _Atomic __u32 *t_ring_u32(struct t_ring *r, __u32 off)
 	return (_Atomic __u32 *)(r->map + off);
 }
 
-static inline void t_set_resolver(int fd, int efd, __u32 timeout_ms)
+static inline void t_set_resolver_flags(int fd, __u32 flags, int efd,
+					__u32 timeout_ms)
 {
 	struct vfio_iopf_set_resolver set = {
-		.argsz = sizeof(set), .eventfd = efd, .timeout_ms = timeout_ms,
+		.argsz = sizeof(set), .flags = flags, .eventfd = efd,
+		.timeout_ms = timeout_ms,
 	};
 
-	t_check(ioctl(fd, VFIO_IOPF_SET_RESOLVER, &set) == 0);
+	t_check(ioctl(fd, VFIO_IOPF_SET_RESOLVER, &set) >= 0);
+}
+
+static inline void t_set_resolver(int fd, int efd, __u32 timeout_ms)
+{
+	t_set_resolver_flags(fd, 0, efd, timeout_ms);
 }
 
 /* Enable IOPF on @container, map the ring and attach an eventfd. */

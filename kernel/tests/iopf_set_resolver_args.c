@@ -21,7 +21,7 @@ int main(void)
 {
 	__u32 sz = sizeof(struct vfio_iopf_set_resolver);
 	struct t_vfio v;
-	int fd, efd;
+	int fd, efd, id;
 
 	t_mock_setup(MOCK_FAULTING, &v);
 	fd = t_enable_iopf(v.container, NULL);
@@ -29,12 +29,17 @@ int main(void)
 	t_check(efd >= 0);
 
 	t_check_err(set(fd, offsetof(struct vfio_iopf_set_resolver, timeout_ms), 0, efd), EINVAL);
-	t_check_err(set(fd, sz, 1, efd), EINVAL);
+	t_check_err(set(fd, sz, 1 << 2, efd), EINVAL);
+	t_check_err(set(fd, sz, VFIO_IOPF_RESOLVER_TAKEOVER |
+			VFIO_IOPF_RESOLVER_DETACH, efd), EINVAL);
+	t_check_err(set(fd, sz, VFIO_IOPF_RESOLVER_DETACH, -1), EINVAL);
 	t_check_err(set(fd, sz, 0, -2), EINVAL);
 	t_check_err(set(fd, sz, 0, 1000), EBADF);
 	t_check_err(set(fd, sz, 0, v.container), EINVAL);
-	t_check(set(fd, sz, 0, efd) == 0);
-	t_check(set(fd, sz, 0, efd) == 0);
+	id = set(fd, sz, 0, efd);
+	t_check(id > 0);
+	/* the same eventfd again: the same resolver */
+	t_check(set(fd, sz, 0, efd) == id);
 	t_check(set(fd, sz, 0, -1) == 0);
 	t_check(set(fd, sz, 0, -1) == 0);
 	return T_PASS;

@@ -15,10 +15,12 @@ SZ(vfio_iopf_set_resolver, 16);
 SZ(vfio_iopf_resolve_entry, 32);
 SZ(vfio_iopf_resolve, 16);
 SZ(vfio_iopf_release, 32);
-SZ(vfio_iopf_info, 128);
+SZ(vfio_iopf_info, 144);
 SZ(vfio_iopf_device_info, 48);
 _Static_assert(offsetof(struct vfio_iommu_type1_enable_iopf, out_ring) == 24, "out_ring");
 _Static_assert(offsetof(struct vfio_iopf_info, out_ring) == 88, "info out_ring");
+_Static_assert(offsetof(struct vfio_iopf_info, out_mapped_blocks) == 128, "info out_mapped_blocks");
+_Static_assert(offsetof(struct vfio_iopf_info, out_resolver_id) == 136, "info out_resolver_id");
 
 int main(void)
 {

@@ -17,7 +17,11 @@
  *              value (unaligned or overflowing range, unknown response code)
  *   ENOENT     unknown cookie or device index
  *   EEXIST     IOPF is already enabled on the container
- *   ENODEV     the container has no IOMMU set or no device can fault
+ *   EBUSY      another resolver is attached (VFIO_IOPF_SET_RESOLVER)
+ *   ESTALE     the resolver to detach is no longer the attached one
+ *   ENODEV     the container has no group attached or no device can fault
+ *              (before VFIO_SET_IOMMU, the VFIO core answers every container
+ *              ioctl but its own with EINVAL)
  *
  * All ioctls use _IO() with argsz, like the rest of VFIO, so an argument
  * struct can grow at its end without a new ioctl number.
@@ -135,9 +139,23 @@ struct vfio_iommu_type1_enable_iopf {
 
 /*
  * VFIO_IOPF_SET_RESOLVER - attach (or detach) the resolver
+ * @flags: VFIO_IOPF_RESOLVER_*
  * @eventfd: signalled when records are queued; -1 detaches the resolver
  * @timeout_ms: a fault not resolved within this time is resolved by the
  *	kernel's fallback window; 0 picks the default (1000 ms)
+ *
+ * There is one resolver at a time.  Attaching while another eventfd is
+ * attached gives EBUSY, unless VFIO_IOPF_RESOLVER_TAKEOVER is set (a
+ * restarted resolver replacing one that died): then the displaced eventfd
+ * is signalled once more, and the faults it had been given stay queued for
+ * the new resolver.  Attaching the eventfd already attached changes its
+ * timeout.  On success an attach returns the resolver's id (> 0), which
+ * VFIO_IOPF_INFO reports as out_resolver_id while it stays attached, so a
+ * displaced resolver can tell.
+ *
+ * With VFIO_IOPF_RESOLVER_DETACH, @eventfd names the resolver to detach:
+ * ESTALE if it is not the one attached (it was displaced), and nothing
+ * changes.  @eventfd -1 without that flag detaches whichever is attached.
  *
  * While no resolver is attached the kernel resolves every fault itself.  A
  * resolver that has not even read a record by its timeout is taken for gone:
@@ -146,10 +164,13 @@ struct vfio_iommu_type1_enable_iopf {
  */
 struct vfio_iopf_set_resolver {
 	__u32	argsz;
-	__u32	flags;			/* must be 0 */
+	__u32	flags;
 	__s32	eventfd;
 	__u32	timeout_ms;
 };
+
+#define VFIO_IOPF_RESOLVER_TAKEOVER	(1 << 0)
+#define VFIO_IOPF_RESOLVER_DETACH	(1 << 1)
 
 #define VFIO_IOPF_SET_RESOLVER		_IO(VFIO_TYPE, VFIO_BASE + 23)
 
@@ -163,12 +184,20 @@ struct vfio_iopf_set_resolver {
  * @out_result: 0, or a negative errno
  *
  * The window must lie inside one DMA range and contain the faulting page.
- * Pages already mapped inside the window are left as they are.  If pinning
- * the whole window would exceed the locked memory limit, only the faulting
- * page is mapped.  On any error for a known cookie the kernel answers the
- * fault itself (its fallback window, or INVALID if that cannot be mapped
- * either), so a resolver bug never leaves a device waiting.  An unknown or
- * already answered cookie gives ENOENT.
+ * Pages already mapped inside the window are left as they are.  If part of
+ * the window cannot be pinned (the locked memory limit, memory the process
+ * does not back), the fault is still answered SUCCESS with out_result 0 as
+ * long as the faulting page itself is mapped; only that page is promised.
+ * On any other error for a known cookie (EINVAL for a window or response
+ * the kernel cannot use, or "already mapped" when the page is not; EACCES
+ * for a permission the range lacks) the kernel answers the fault itself
+ * with its fallback window, or INVALID if that cannot be mapped either, and
+ * out_result says why: a resolver bug never leaves a device waiting.  An
+ * unknown or already answered cookie gives ENOENT.
+ *
+ * The fallback window is the aligned block of iopf_fallback_pages pages
+ * (module parameter, 512 by default: the 2 MiB block) that holds the
+ * faulting page, trimmed to its DMA range.
  */
 struct vfio_iopf_resolve_entry {
 	__aligned_u64	cookie;
@@ -201,6 +230,10 @@ struct vfio_iopf_resolve {
  * VFIO_IOPF_RELEASE - unmap and unpin pages mapped on demand
  * @iova, @size: page-aligned range; eagerly pinned ranges inside it are kept
  * @out_released: bytes unmapped and unpinned
+ *
+ * A 2 MiB block mapped with one IOMMU page (see out_mapped_blocks) is
+ * released as a whole when the range covers any part of it, as it is when
+ * the process's mapping changes under any part of it.
  */
 struct vfio_iopf_release {
 	__u32	argsz;
@@ -224,6 +257,12 @@ struct vfio_iopf_release {
  * @out_locked_pages: pages currently charged to locked_vm by this container
  * @out_fallback_pages: size of the in-kernel fallback window
  * @out_ndevices: devices of the container, see VFIO_IOPF_DEVICE_INFO
+ * @out_resolver_id: id of the attached resolver (see VFIO_IOPF_SET_RESOLVER),
+ *	0 if none; reported only when argsz covers it
+ * @out_mapped_blocks: 2 MiB blocks of @out_mapped_pages mapped with one
+ *	IOMMU page each (a physically contiguous block, e.g. THP or hugetlb
+ *	backing, in domains that support that page size); reported only when
+ *	argsz covers it
  */
 struct vfio_iopf_info {
 	__u32	argsz;
@@ -241,6 +280,9 @@ struct vfio_iopf_info {
 	__u32	out_features;
 	__u32	__reserved;
 	struct vfio_iopf_ring_offsets out_ring;
+	__aligned_u64	out_mapped_blocks;
+	__u32	out_resolver_id;
+	__u32	__reserved2;
 };
 
 #define VFIO_IOPF_INFO			_IO(VFIO_TYPE, VFIO_BASE + 26)
