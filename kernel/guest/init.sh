@@ -14,6 +14,12 @@ echo "IOPF-GUEST: kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) cpu(s)
 kmemleak=/sys/kernel/debug/kmemleak
 [ -e $kmemleak ] && echo clear > $kmemleak
 
+# a boot only for the eager-path figures (pristine and patched kernels alike)
+if grep -q 'iopf.bench=eager' /proc/cmdline; then
+	/bin/iopf-pci-bench 2>&1
+	/bin/debug-exit $?
+fi
+
 timeout=$(sed -n 's/.*iopf.test_timeout=\([0-9]*\).*/\1/p' /proc/cmdline)
 [ -n "$timeout" ] || timeout=120
 # the directory of tests this boot runs
@@ -45,9 +51,11 @@ if [ -e $kmemleak ]; then
 	sleep 6
 	echo scan > $kmemleak
 	echo scan > $kmemleak
-	if [ -s $kmemleak ]; then
+	# debugfs files have no size: read the report to know if there is one
+	leaks=$(cat $kmemleak)
+	if [ -n "$leaks" ]; then
 		echo "IOPF-GUEST: kmemleak reports:"
-		cat $kmemleak
+		echo "$leaks"
 	fi
 fi
 

@@ -3,7 +3,11 @@
  * Guest-side view of the test-only mock DMA device (CONFIG_VFIO_IOPF_MOCK,
  * drivers/vfio/vfio_iopf_mock.c).  The command struct must match the one in
  * that file.  By default the kernel creates iopf-mock0 and iopf-mock1, which
- * can take page faults, and iopf-mock2, which cannot.
+ * can take page faults, iopf-mock2, which cannot, and iopf-mock3, which can
+ * and whose domains VFIO does not share with the others'.  A DMA command's
+ * out_status is 0 or a negative errno: -ENXIO unmapped (cannot fault),
+ * -EFAULT answered INVALID, -EIO answered FAILURE, -ETIMEDOUT no answer,
+ * -EREMOTEIO mapped to something other than RAM (a BAR).
  */
 #ifndef IOPF_MOCK_H
 #define IOPF_MOCK_H
