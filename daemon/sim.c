@@ -42,6 +42,12 @@ struct sim_stream {
 	uint64_t raised_ns;
 	uint64_t deadline_ns;
 	uint32_t ring_pos;     /* ring index of its record, while forwarded */
+	/* config.manual: the access asked for, and how it ended */
+	bool access_asked;     /* not started yet */
+	bool access_running;
+	bool access_write;
+	uint64_t access_page;
+	int access_status;
 };
 
 struct sim_range {
@@ -54,6 +60,7 @@ struct sim {
 	struct sim_config config;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
+	pthread_cond_t access_done; /* config.manual: an access ended */
 	pthread_t thread;
 	bool thread_started;
 	bool sleeping;
@@ -238,6 +245,7 @@ int sim_new(const struct sim_config *c, struct sim **ret)
 	s->ring_fd = s->done_fd = s->resolver_fd = -EBADF;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL);
+	pthread_cond_init(&s->access_done, NULL);
 
 	s->npages = c->memory_bytes >> IOPF_PAGE_SHIFT;
 	s->nstreams = c->ndevices * c->streams_per_device;
@@ -393,7 +401,8 @@ static void write_record(struct sim *s, struct sim_stream *st, uint32_t tail)
 		.dma_iova = rg->iova,
 		.dma_size = rg->npages << IOPF_PAGE_SHIFT,
 		.timestamp_ns = st->raised_ns,
-		.perm = VFIO_IOPF_PERM_READ | VFIO_IOPF_PERM_WRITE,
+		.perm = VFIO_IOPF_PERM_READ |
+			(s->config.manual && !st->access_write ? 0 : VFIO_IOPF_PERM_WRITE),
 		.dev_id = st->dev,
 	};
 }
@@ -407,6 +416,16 @@ static bool resolver_reads(struct sim *s)
 		return false;
 	s->stalled = false;
 	return true;
+}
+
+/* config.manual: the access the device was told to make ended with @status. */
+static void access_end(struct sim *s, struct sim_stream *st, int status)
+{
+	if (!s->config.manual || !st->access_running)
+		return;
+	st->access_running = false;
+	st->access_status = status;
+	pthread_cond_broadcast(&s->access_done);
 }
 
 /*
@@ -423,6 +442,11 @@ static bool run_stream(struct sim *s, struct sim_stream *st, uint32_t *tail)
 		if (st->retry) {
 			page = st->fault_page;
 			st->retry = false;
+		} else if (s->config.manual) {
+			if (!st->access_asked)
+				return false;  /* idle until sim_access_start() */
+			st->access_asked = false;
+			page = st->access_page;
 		} else if (!workload_next(&st->wl, &page)) {
 			st->state = STREAM_DONE;
 			s->ndone++;
@@ -432,6 +456,7 @@ static bool run_stream(struct sim *s, struct sim_stream *st, uint32_t *tail)
 		if (bit_test(s->mapped, page)) {
 			bit_set(s->touched, page);
 			s->stats.accesses++;
+			access_end(s, st, 0);
 			continue;
 		}
 
@@ -456,6 +481,8 @@ static bool run_stream(struct sim *s, struct sim_stream *st, uint32_t *tail)
 			settle(s, st, response, counter);
 			st->state = STREAM_RUNNING;
 			st->retry = response == VFIO_IOPF_RESPONSE_SUCCESS;
+			if (!st->retry)
+				access_end(s, st, -EFAULT);
 			continue;
 		}
 
@@ -504,6 +531,8 @@ static void act_on_answers(struct sim *s)
 
 		st->retry = st->response == VFIO_IOPF_RESPONSE_SUCCESS;
 		st->state = STREAM_RUNNING;
+		if (!st->retry)
+			access_end(s, st, -EFAULT);
 	}
 }
 
@@ -538,7 +567,7 @@ static void *device_thread(void *arg)
 	uint64_t one = 1;
 
 	pthread_mutex_lock(&s->lock);
-	while (s->ndone < s->nstreams && !s->stop) {
+	while ((s->config.manual || s->ndone < s->nstreams) && !s->stop) {
 		uint32_t tail = *s->ring.producer, queued = 0;
 
 		if (now_ns() >= s->min_deadline_ns)
@@ -554,7 +583,7 @@ static void *device_thread(void *arg)
 			if (write(s->resolver_fd, &one, sizeof(one)) < 0)
 				abort();
 		}
-		if (s->ndone < s->nstreams && !s->nanswered)
+		if ((s->config.manual || s->ndone < s->nstreams) && !s->nanswered)
 			wait_for_answers(s);
 	}
 	s->stats.elapsed_ns = now_ns() - s->start_ns;
@@ -771,7 +800,7 @@ int sim_resolve(struct sim *s, struct vfio_iopf_resolve *arg)
 	r = check_arg(arg->argsz, arg->flags, sizeof(*arg));
 	if (r < 0)
 		return r;
-	if (arg->count == 0 || arg->count > VFIO_IOPF_RESOLVE_MAX ||
+	if (arg->count > VFIO_IOPF_RESOLVE_MAX ||
 	    arg->argsz < sizeof(*arg) + (size_t)arg->count * sizeof(arg->entries[0]))
 		return -EINVAL;
 
@@ -796,7 +825,7 @@ int sim_release(struct sim *s, struct vfio_iopf_release *arg)
 	if ((arg->iova | arg->size) & (IOPF_PAGE_SIZE - 1) || arg->size == 0)
 		return -EINVAL;
 	if (__builtin_add_overflow(arg->iova, arg->size, &end))
-		return -EOVERFLOW;
+		return -EINVAL;
 
 	pthread_mutex_lock(&s->lock);
 	for (uint32_t i = 0; i < s->config.nranges; i++) {
@@ -888,7 +917,72 @@ struct sim *sim_free(struct sim *s)
 	free(s->mapped);
 	free(s->touched);
 	pthread_cond_destroy(&s->wake);
+	pthread_cond_destroy(&s->access_done);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 	return NULL;
+}
+
+int sim_range(const struct sim *s, uint32_t index, uint64_t *ret_iova, uint64_t *ret_size)
+{
+	if (index >= s->config.nranges)
+		return -ENOENT;
+	*ret_iova = s->ranges[index].iova;
+	*ret_size = s->ranges[index].npages << IOPF_PAGE_SHIFT;
+	return 0;
+}
+
+int sim_access_start(struct sim *s, uint32_t dev, uint64_t iova, bool write)
+{
+	struct sim_stream *st;
+	int r = -ENOENT;
+
+	if (!s->config.manual || dev >= s->config.ndevices)
+		return -EINVAL;
+	st = &s->streams[dev * s->config.streams_per_device];
+	pthread_mutex_lock(&s->lock);
+	if (st->access_running) {
+		r = -EBUSY;
+		goto out;
+	}
+	for (uint32_t i = 0; i < s->config.nranges; i++) {
+		const struct sim_range *rg = &s->ranges[i];
+
+		if (iova >= rg->iova && iova - rg->iova < rg->npages << IOPF_PAGE_SHIFT) {
+			st->access_page = rg->first_page + ((iova - rg->iova) >> IOPF_PAGE_SHIFT);
+			st->access_write = write;
+			st->access_asked = st->access_running = true;
+			wake_devices(s);
+			r = 0;
+			break;
+		}
+	}
+out:
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+int sim_access_wait(struct sim *s, uint32_t dev, uint32_t timeout_ms)
+{
+	struct sim_stream *st;
+	struct timespec until;
+	int r = 0;
+
+	if (!s->config.manual || dev >= s->config.ndevices)
+		return -EINVAL;
+	st = &s->streams[dev * s->config.streams_per_device];
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&s->lock);
+	while (st->access_running && r == 0)
+		r = -pthread_cond_timedwait(&s->access_done, &s->lock, &until);
+	if (!st->access_running)
+		r = st->access_status;
+	pthread_mutex_unlock(&s->lock);
+	return r;
 }

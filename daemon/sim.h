@@ -12,6 +12,7 @@
  * thread, so the resolver sees faults arrive concurrently, as from hardware.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <linux/vfio_iopf.h>
@@ -28,6 +29,7 @@ struct sim_config {
 	uint64_t pin_limit_pages;         /* locked_vm limit; 0 = none */
 	uint32_t ring_entries;
 	uint32_t fallback_pages;          /* the in-kernel window */
+	bool manual;                      /* no workload: devices access what sim_access_start() says */
 };
 
 void sim_config_default(struct sim_config *ret);
@@ -76,3 +78,16 @@ int sim_release(struct sim *s, struct vfio_iopf_release *arg);
 int sim_info(struct sim *s, struct vfio_iopf_info *arg);
 
 void sim_get_stats(struct sim *s, struct sim_stats *ret);
+
+/*
+ * With config.manual, each device accesses only what it is told to, one
+ * page at a time, as the mock IOPF device's DMA command does: it faults if
+ * the page is not mapped and waits for the answer, retrying on SUCCESS.
+ * Start: -EBUSY while the device's last access runs, -ENOENT for an IOVA
+ * outside the DMA ranges.  Wait: 0 once the access is done, -EFAULT if it
+ * was answered INVALID, -ETIMEDOUT if neither happened in @timeout_ms.
+ */
+int sim_access_start(struct sim *s, uint32_t dev, uint64_t iova, bool write);
+int sim_access_wait(struct sim *s, uint32_t dev, uint32_t timeout_ms);
+/* The DMA ranges: iova and size of range @index; -ENOENT past the last. */
+int sim_range(const struct sim *s, uint32_t index, uint64_t *ret_iova, uint64_t *ret_size);

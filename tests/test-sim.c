@@ -245,8 +245,9 @@ START_TEST(bad_arguments_refused)
 	b->argsz -= 1;
 	ck_assert_int_eq(sim_resolve(h.sim, b), -EINVAL);
 	b->argsz += 1;
-	b->count = 0;
-	ck_assert_int_eq(sim_resolve(h.sim, b), -EINVAL);
+	b->count = 0;   /* nothing to do, as for the kernel */
+	ck_assert_int_eq(sim_resolve(h.sim, b), 0);
+	ck_assert_uint_eq(b->out_done, 0);
 	b->count = VFIO_IOPF_RESOLVE_MAX + 1;
 	ck_assert_int_eq(sim_resolve(h.sim, b), -EINVAL);
 	b->count = 2;
@@ -260,7 +261,7 @@ START_TEST(bad_arguments_refused)
 	ck_assert_int_eq(sim_release(h.sim, &rel), -EINVAL);
 	rel.iova = -IOPF_PAGE_SIZE;
 	rel.size = 2 * IOPF_PAGE_SIZE;
-	ck_assert_int_eq(sim_release(h.sim, &rel), -EOVERFLOW);
+	ck_assert_int_eq(sim_release(h.sim, &rel), -EINVAL);
 
 	info.__reserved = 1;
 	ck_assert_int_eq(sim_info(h.sim, &info), -EINVAL);
