@@ -22,6 +22,9 @@
 #   IOPF_JOBS           make -j (default: number of CPUs)
 #   IOPF_TESTS          space-separated test names to run (default: all)
 #   IOPF_BENCH=0        do not run the benchmark (normal flavour only)
+#   IOPF_EAGER_BOOTS    boots each of pristine 6.12.117 and of the series for
+#                       the eager-path comparison (normal flavour; default 3,
+#                       0 skips it and the pristine build)
 
 set -euo pipefail
 
@@ -178,16 +181,42 @@ grep -E 'warning:' "$out/build.log" | grep -v '^scripts/' | sort -u | head -20 |
 mk headers_install INSTALL_HDR_PATH="$out/hdr" >/dev/null
 log "kernel built in $(( $(date +%s) - t0 ))s"
 bzimage=$out/arch/x86/boot/bzImage
+
+# Pristine 6.12.117 with the same config, for the eager path's cost with
+# and without the series, measured side by side in the PCI boots.
+pristine_bzimage=
+if [ "${IOPF_EAGER_BOOTS:-3}" != 0 ] && [ "${IOPF_BENCH:-1}" != 0 ] &&
+   grep -q '^CONFIG_INTEL_IOMMU=y' "$out/.config"; then
+	pout=$cache/build-pristine-$flavour
+	mkdir -p "$pout"
+	g checkout -q -f --detach pristine
+	g clean -q -f -d -x
+	cp "$out/.config" "$pout/.config"
+	log "building pristine $(make -s -C "$src" kernelversion) with the same config, for the eager-path figures"
+	t0=$(date +%s)
+	mkp() { make -s -C "$src" O="$pout" ARCH=x86_64 CC="ccache gcc" HOSTCC=gcc -j"$jobs" "$@"; }
+	if ! { mkp olddefconfig && mkp bzImage; } > "$pout/build.log" 2>&1; then
+		tail -n 60 "$pout/build.log" >&2
+		die "pristine kernel build failed (full log: $pout/build.log)"
+	fi
+	log "pristine kernel built in $(( $(date +%s) - t0 ))s"
+	pristine_bzimage=$pout/arch/x86/boot/bzImage
+fi
 fi
 
 # ----------------------------------------------------------- guest tests --
 rm -rf "$stage"
 mkdir -p "$stage/tests"
+# $repo/daemon and $repo/tests: tests/iopf_conformance runs the conformance
+# suite make check runs against the simulator, through iopfd's vfio backend
 cflags=(-static -O2 -g0 -Wall -Wextra -Werror -Wno-unused-parameter
-	-I"$repo/include/uapi" -I"$repo/include" -I"$out/hdr/include" -I"$kdir/tests" -pthread)
+	-I"$repo/include/uapi" -I"$repo/include" -I"$out/hdr/include" -I"$kdir/tests"
+	-I"$repo/daemon" -I"$repo/tests" -pthread)
 gcc "${cflags[@]}" -o "$stage/debug-exit" "$kdir/guest/debug-exit.c"
 gcc "${cflags[@]}" -o "$stage/iopf-bench" "$kdir/guest/bench.c" ||
 	die "guest/bench.c does not compile"
+gcc "${cflags[@]}" -o "$stage/iopf-pci-bench" "$kdir/guest/pci-bench.c" ||
+	die "guest/pci-bench.c does not compile"
 # build_tests SRCDIR DESTDIR: compile the selected tests, print how many
 build_tests() {
 	local c name n=0
@@ -247,6 +276,7 @@ gcc -O2 -o "$stage/gen_init_cpio" "$src/usr/gen_init_cpio.c"
 	done
 	[ "${IOPF_BENCH:-1}" = 0 ] || [ "$flavour" != normal ] ||
 		echo "file /bin/iopf-bench $stage/iopf-bench 0755 0 0"
+	echo "file /bin/iopf-pci-bench $stage/iopf-pci-bench 0755 0 0"
 	for a in $("$busybox_bin" --list); do
 		[ "$a" = busybox ] || echo "slink /bin/$a busybox 0777 0 0"
 	done
@@ -331,6 +361,46 @@ boot() {
 [ $npcitests -eq 0 ] ||
 	boot pci /tests-pci "$npcitests" "intel_iommu=on" \
 		-M q35 -device intel-iommu,intremap=off -device edu
+# eager_boot LABEL BZIMAGE: one PCI boot that only measures the eager path;
+# appends its "map_ms unmap_ms" rounds to $stage/eager-LABEL.
+eager_boot() {
+	local serial=$stage/serial-eager-$1.log qrc
+
+	set +e
+	timeout --foreground "${IOPF_QEMU_TIMEOUT:-900}" qemu-system-x86_64 \
+		-accel tcg -cpu max -m 2560M -smp 1 -M q35 \
+		-device intel-iommu,intremap=off -device edu \
+		-kernel "$2" -initrd "$stage/initramfs.cpio" \
+		-append "intel_iommu=on console=ttyS0 panic=-1 oops=panic iopf.bench=eager vfio_iommu_type1.allow_unsafe_interrupts=1" \
+		-no-reboot -nographic -monitor none -serial "file:$serial" \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null
+	qrc=$?
+	set -e
+	[ $qrc -eq 1 ] || { tail -n 20 "$serial" >&2; die "eager-path boot of the $1 kernel failed (QEMU $qrc)"; }
+	if grep -E "$splat_re" "$serial" | grep -vE "$ok_re" | grep -q .; then
+		echo "check-kernel: eager-path boot of the $1 kernel: kernel splat in $serial" >&2
+		echo "IOPF-TEST: FAIL kernel-log-clean"
+		total_fail=$((total_fail + 1))
+		status=1
+	fi
+	sed -n 's/^IOPF-EAGER: //p' "$serial" >> "$stage/eager-$1"
+}
+
+if [ -n "$pristine_bzimage" ] && [ $status -eq 0 ]; then
+	log "eager path: ${IOPF_EAGER_BOOTS:-3} boots each of pristine and patched, alternating"
+	for i in $(seq "${IOPF_EAGER_BOOTS:-3}"); do
+		eager_boot pristine "$pristine_bzimage"
+		eager_boot patched "$bzimage"
+	done
+	# median of a column of a file of rounds
+	median() { cut -d' ' -f"$2" "$1" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+	for col in 1 2; do
+		what=$([ $col = 1 ] && echo MAP_DMA || echo UNMAP_DMA)
+		p=$(median "$stage/eager-pristine" $col)
+		q=$(median "$stage/eager-patched" $col)
+		echo "IOPF-BENCH: eager $what 1 GiB of 4 KiB pages, edu behind intel-iommu, median of $(wc -l < "$stage/eager-pristine") rounds in ${IOPF_EAGER_BOOTS:-3} boots: pristine $p ms, patched $q ms ($(awk -v p="$p" -v q="$q" 'BEGIN { printf "%.2fx", q / p }'))"
+	done
+fi
 log "flavour $flavour: total $(( $(date +%s) - start ))s"
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 exit $status
