@@ -151,6 +151,14 @@ static bool fault(struct conf *c, uint64_t page, bool write, struct vfio_iopf_fa
 	       ret->perm == (VFIO_IOPF_PERM_READ | (write ? VFIO_IOPF_PERM_WRITE : 0));
 }
 
+/* A fault at @page answered with that page alone: it is mapped, the access done. */
+static bool fault_and_map(struct conf *c, uint64_t page, bool write, struct vfio_iopf_fault *ret)
+{
+	return fault(c, page, write, ret) &&
+	       resolve(c, ret->cookie, at(c, page), PG, VFIO_IOPF_RESPONSE_SUCCESS) == 0 &&
+	       c->t->access_wait(c->t) == 0;
+}
+
 /* ------------------------------------------------------------------ checks */
 
 /* A fault reaches the ring once; the window answered is mapped, only it. */
@@ -171,9 +179,7 @@ static void window_is_mapped(struct conf *c)
 	conf_assert_eq(c, c->t->access_wait(c->t), 0);
 	conf_assert_eq(c, info(c).out_faults, 1);
 	/* beside the window: a write fault */
-	conf_assert(c, fault(c, 12, true, &f));
-	conf_assert_eq(c, resolve(c, f.cookie, at(c, 12), PG, VFIO_IOPF_RESPONSE_SUCCESS), 0);
-	conf_assert_eq(c, c->t->access_wait(c->t), 0);
+	conf_assert(c, fault_and_map(c, 12, true, &f));
 	conf_assert_eq(c, info(c).out_mapped_pages, 5);
 }
 
@@ -183,9 +189,7 @@ static void cookies_answer_once(struct conf *c)
 	struct vfio_iopf_fault f;
 
 	conf_assert(c, attach(c, 10000) > 0);
-	conf_assert(c, fault(c, 0, false, &f));
-	conf_assert_eq(c, resolve(c, f.cookie, at(c, 0), PG, VFIO_IOPF_RESPONSE_SUCCESS), 0);
-	conf_assert_eq(c, c->t->access_wait(c->t), 0);
+	conf_assert(c, fault_and_map(c, 0, false, &f));
 	conf_assert_eq(c, resolve(c, f.cookie, at(c, 0), PG, VFIO_IOPF_RESPONSE_SUCCESS), -ENOENT);
 	conf_assert_eq(c, resolve(c, 0, 0, 0, VFIO_IOPF_RESPONSE_INVALID), -ENOENT);
 	conf_assert_eq(c, resolve(c, f.cookie + (UINT64_C(1) << 40), 0, 0, VFIO_IOPF_RESPONSE_INVALID),
@@ -289,9 +293,7 @@ static void timeout_falls_back(struct conf *c)
 	/* the stale record answers ENOENT; reading it makes faults go to us again */
 	conf_assert(c, next_record(c, 0, &f));
 	conf_assert_eq(c, resolve(c, f.cookie, 0, 0, VFIO_IOPF_RESPONSE_INVALID), -ENOENT);
-	conf_assert(c, fault(c, 1024, false, &f));
-	conf_assert_eq(c, resolve(c, f.cookie, at(c, 1024), PG, VFIO_IOPF_RESPONSE_SUCCESS), 0);
-	conf_assert_eq(c, c->t->access_wait(c->t), 0);
+	conf_assert(c, fault_and_map(c, 1024, false, &f));
 	conf_assert_eq(c, info(c).out_resolved, 1);
 }
 
@@ -349,9 +351,7 @@ static void release_unmaps(struct conf *c)
 	conf_assert_eq(c, release(c, at(c, 1000), 2 * PG, &released), 0);
 	conf_assert_eq(c, released, 0);
 	conf_assert_eq(c, info(c).out_mapped_pages, 6);
-	conf_assert(c, fault(c, 101, false, &f));
-	conf_assert_eq(c, resolve(c, f.cookie, at(c, 101), PG, VFIO_IOPF_RESPONSE_SUCCESS), 0);
-	conf_assert_eq(c, c->t->access_wait(c->t), 0);
+	conf_assert(c, fault_and_map(c, 101, false, &f));
 }
 
 /* Every argument error the header lists. */

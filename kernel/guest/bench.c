@@ -47,21 +47,6 @@ static void pct(const char *what, double *v, int n)
 
 static double eager_map_us, eager_unmap_us;
 
-/* Slab of /proc/meminfo, in kB */
-static long slab_kb(void)
-{
-	char line[256];
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	t_check(f != NULL);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Slab: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 #define PARAM	"/sys/module/vfio_iommu_type1_iopf/parameters/iopf_fallback_pages"
 
 /*
@@ -86,17 +71,17 @@ static void tib_range(void)
 	t_mock_setup(MOCK_FAULTING, &v);
 	t_enable_iopf(v.container, NULL);
 	t_write_str(PARAM, "1");
-	s0 = slab_kb();
+	s0 = t_proc_kb("/proc/meminfo", "Slab");
 	t0 = now_us();
 	t_check(t_map(v.container, mem, iova, tib, T_RW) == 0);
 	t1 = now_us();
-	s1 = slab_kb();
+	s1 = t_proc_kb("/proc/meminfo", "Slab");
 	for (i = 0; i < 1000; i++) {
 		__u64 off = ((__u64)i * 314159 % (tib >> 21)) << 21;
 
 		t_check(t_dma(v.device, 0, iova + off, buf, 64, &out) == 0);
 	}
-	s2 = slab_kb();
+	s2 = t_proc_kb("/proc/meminfo", "Slab");
 	printf("IOPF-BENCH: MAP_DMA 1 TiB with IOPF: %.3f ms, Slab +%ld kB; after 1000 sparse faults +%ld kB more (incl. the mock IOMMU's page tables; a bitmap would be %llu kB)\n",
 	       (t1 - t0) / 1000, s1 - s0, s2 - s1, (tib >> 12) / 8 / 1024);
 	t0 = now_us();

@@ -299,6 +299,25 @@ ok_re='RCU lockdep checking is enabled|KernelAddressSanitizer initialized|kmemle
 
 total_pass=0 total_fail=0 total_skip=0 status=0
 
+# qemu_run SERIAL BZIMAGE MEM SMP APPEND [QEMU ARGS...]: boot once under TCG
+# with the initramfs and the isa-debug-exit port; prints QEMU's exit status
+# (the guest's status is (value << 1) | 1).
+qemu_run() {
+	local serial=$1 kernel=$2 mem=$3 smp=$4 append=$5 qrc
+
+	shift 5
+	set +e
+	timeout --foreground "${IOPF_QEMU_TIMEOUT:-900}" qemu-system-x86_64 \
+		-accel tcg -cpu max -m "$mem" -smp "$smp" "$@" \
+		-kernel "$kernel" -initrd "$stage/initramfs.cpio" \
+		-append "$append" \
+		-no-reboot -nographic -monitor none -serial "file:$serial" \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null >&2
+	qrc=$?
+	set -e
+	echo $qrc
+}
+
 # boot NAME TESTDIR NTESTS APPEND [QEMU ARGS...]: boot once with APPEND added
 # to the kernel command line, run the guest tests in TESTDIR, add up the
 # results and raise $status on a failure.
@@ -313,15 +332,7 @@ boot() {
 	append+=" vfio_iommu_type1.allow_unsafe_interrupts=1"
 	log "boot $name: QEMU TCG ($smp cpu, $mem) $*, serial log $serial"
 	t0=$(date +%s)
-	set +e
-	timeout --foreground "${IOPF_QEMU_TIMEOUT:-900}" qemu-system-x86_64 \
-		-accel tcg -cpu max -m "$mem" -smp "$smp" "$@" \
-		-kernel "$bzimage" -initrd "$stage/initramfs.cpio" \
-		-append "$append" \
-		-no-reboot -nographic -monitor none -serial "file:$serial" \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null
-	qrc=$?
-	set -e
+	qrc=$(qemu_run "$serial" "$bzimage" "$mem" "$smp" "$append" "$@")
 	boot_s=$(( $(date +%s) - t0 ))
 
 	grep -E '^(  |IOPF-)' "$serial" | grep -vE '^IOPF-(GUEST: running|BENCH)' || true
@@ -366,16 +377,9 @@ boot() {
 eager_boot() {
 	local serial=$stage/serial-eager-$1.log qrc
 
-	set +e
-	timeout --foreground "${IOPF_QEMU_TIMEOUT:-900}" qemu-system-x86_64 \
-		-accel tcg -cpu max -m 2560M -smp 1 -M q35 \
-		-device intel-iommu,intremap=off -device edu \
-		-kernel "$2" -initrd "$stage/initramfs.cpio" \
-		-append "intel_iommu=on console=ttyS0 panic=-1 oops=panic iopf.bench=eager vfio_iommu_type1.allow_unsafe_interrupts=1" \
-		-no-reboot -nographic -monitor none -serial "file:$serial" \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null
-	qrc=$?
-	set -e
+	qrc=$(qemu_run "$serial" "$2" 2560M 1 \
+		"intel_iommu=on console=ttyS0 panic=-1 oops=panic iopf.bench=eager vfio_iommu_type1.allow_unsafe_interrupts=1" \
+		-M q35 -device intel-iommu,intremap=off -device edu)
 	[ $qrc -eq 1 ] || { tail -n 20 "$serial" >&2; die "eager-path boot of the $1 kernel failed (QEMU $qrc)"; }
 	if grep -E "$splat_re" "$serial" | grep -vE "$ok_re" | grep -q .; then
 		echo "check-kernel: eager-path boot of the $1 kernel: kernel splat in $serial" >&2
@@ -392,13 +396,13 @@ if [ -n "$pristine_bzimage" ] && [ $status -eq 0 ]; then
 		eager_boot pristine "$pristine_bzimage"
 		eager_boot patched "$bzimage"
 	done
-	# median of a column of a file of rounds
-	median() { cut -d' ' -f"$2" "$1" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+	# "median (min-max)" of a column of a file of rounds
+	spread() { cut -d' ' -f"$2" "$1" | sort -g | awk '{ v[NR] = $1 } END { printf "%.1f (%.1f-%.1f)", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[1], v[NR] }'; }
 	for col in 1 2; do
 		what=$([ $col = 1 ] && echo MAP_DMA || echo UNMAP_DMA)
-		p=$(median "$stage/eager-pristine" $col)
-		q=$(median "$stage/eager-patched" $col)
-		echo "IOPF-BENCH: eager $what 1 GiB of 4 KiB pages, edu behind intel-iommu, median of $(wc -l < "$stage/eager-pristine") rounds in ${IOPF_EAGER_BOOTS:-3} boots: pristine $p ms, patched $q ms ($(awk -v p="$p" -v q="$q" 'BEGIN { printf "%.2fx", q / p }'))"
+		p=$(spread "$stage/eager-pristine" $col)
+		q=$(spread "$stage/eager-patched" $col)
+		echo "IOPF-BENCH: eager $what 1 GiB of 4 KiB pages, edu behind intel-iommu, ms, median (min-max) of $(wc -l < "$stage/eager-pristine") rounds in ${IOPF_EAGER_BOOTS:-3} boots: pristine $p, patched $q, ratio of medians $(awk -v p="${p%% *}" -v q="${q%% *}" 'BEGIN { printf "%.2fx", q / p }')"
 	done
 fi
 log "flavour $flavour: total $(( $(date +%s) - start ))s"

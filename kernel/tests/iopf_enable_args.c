@@ -2,7 +2,9 @@
 /*
  * VFIO_IOMMU_ENABLE_IOPF validates its argument (short argsz, unknown flags,
  * non-zero reserved field, bad ring size: EINVAL), returns an O_CLOEXEC fd,
- * and a second enable gives EEXIST.
+ * and a second enable gives EEXIST.  On a container without VFIO_SET_IOMMU
+ * it gives EINVAL, as the header says (the VFIO core answers there); with
+ * only a device that cannot fault, ENODEV.
  */
 #include <stddef.h>
 #include "iopf_mock.h"
@@ -21,8 +23,17 @@ int main(void)
 {
 	struct vfio_iommu_type1_enable_iopf en;
 	__u32 sz = sizeof(en);
-	struct t_vfio v;
-	int fd;
+	struct t_vfio v, nofault;
+	int fd, bare;
+
+	bare = t_open_container();
+	t_check_err(enable(bare, sizeof(en), 0, 0, 0), EINVAL);
+	close(bare);
+	t_mock_setup(MOCK_NOFAULT, &nofault);
+	t_check_err(enable(nofault.container, sizeof(en), 0, 0, 0), ENODEV);
+	close(nofault.device);
+	close(nofault.group);
+	close(nofault.container);
 
 	t_mock_setup(MOCK_FAULTING, &v);
 	if (ioctl(v.container, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOPF) != 1)

@@ -12,26 +12,12 @@
 #define BLK	(2ULL << 20)
 #define IOVA	0x400000ULL
 
-static long anon_huge_kb(void)
-{
-	char line[256];
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	t_check(f != NULL);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 int main(void)
 {
 	struct vfio_iopf_mock_dma out;
 	struct vfio_iopf_info info;
 	unsigned char *raw, *mem, buf[PG];
-	long huge0 = anon_huge_kb();
+	long huge0 = t_proc_kb("/proc/meminfo", "AnonHugePages");
 	struct t_vfio v;
 	int fd;
 
@@ -39,7 +25,7 @@ int main(void)
 	mem = (unsigned char *)(((unsigned long)raw + BLK - 1) & ~(BLK - 1));
 	t_check(madvise(mem, 2 * BLK, MADV_HUGEPAGE) == 0);
 	t_fill(mem, 2 * BLK, 9);
-	if (anon_huge_kb() - huge0 < 2048)
+	if (t_proc_kb("/proc/meminfo", "AnonHugePages") - huge0 < 2048)
 		t_skip("no transparent huge page backs the buffer");
 
 	t_mock_setup(MOCK_FAULTING, &v);

@@ -167,19 +167,27 @@ static inline void t_fill(void *p, size_t size, unsigned int seed)
 		c[i] = (unsigned char)(i * 7 + seed + (i >> 12));
 }
 
-/* VmLck of this process, in kB */
-static inline long t_locked_kb(void)
+/* The "@key: N kB" line of @path (/proc/meminfo, /proc/self/status), in kB */
+static inline long t_proc_kb(const char *path, const char *key)
 {
+	size_t len = strlen(key);
 	char line[256];
 	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
+	FILE *f = fopen(path, "r");
 
 	t_check(f != NULL);
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+		if (!strncmp(line, key, len) && line[len] == ':' &&
+		    sscanf(line + len + 1, "%ld kB", &kb) == 1)
 			break;
 	fclose(f);
 	return kb;
+}
+
+/* VmLck of this process, in kB */
+static inline long t_locked_kb(void)
+{
+	return t_proc_kb("/proc/self/status", "VmLck");
 }
 
 /* Enable IOPF on @container; skips if the kernel lacks it. Returns the fd. */
