@@ -536,11 +536,22 @@ static void act_on_answers(struct sim *s)
 	}
 }
 
+/* @delta_ns from now on CLOCK_REALTIME, the clock of the condvars' timed waits. */
+static struct timespec realtime_after(uint64_t delta_ns)
+{
+	struct timespec rt;
+	uint64_t at;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	at = (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec + delta_ns;
+	return (struct timespec) {
+		.tv_sec = (time_t)(at / 1000000000u),
+		.tv_nsec = (long)(at % 1000000000u),
+	};
+}
+
 static void wait_for_answers(struct sim *s)
 {
-	uint64_t now = now_ns();
-	struct timespec until;
-
 	if (s->stop)
 		return;
 
@@ -548,14 +559,9 @@ static void wait_for_answers(struct sim *s)
 	if (s->min_deadline_ns == UINT64_MAX) {
 		pthread_cond_wait(&s->wake, &s->lock);
 	} else {
-		/* The condvar's clock is CLOCK_REALTIME: convert the monotonic deadline. */
-		struct timespec rt;
-		uint64_t delta = s->min_deadline_ns - now, at;
+		/* The deadline is monotonic; the condvar waits on CLOCK_REALTIME. */
+		struct timespec until = realtime_after(s->min_deadline_ns - now_ns());
 
-		clock_gettime(CLOCK_REALTIME, &rt);
-		at = (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec + delta;
-		until.tv_sec = (time_t)(at / 1000000000u);
-		until.tv_nsec = (long)(at % 1000000000u);
 		pthread_cond_timedwait(&s->wake, &s->lock, &until);
 	}
 	s->sleeping = false;
@@ -656,6 +662,7 @@ int sim_set_resolver(struct sim *s, const struct vfio_iopf_set_resolver *arg)
 	bool takeover = arg->flags & VFIO_IOPF_RESOLVER_TAKEOVER;
 	bool detach = arg->flags & VFIO_IOPF_RESOLVER_DETACH;
 	int fd = -EBADF, r;
+	bool attached;
 
 	r = check_arg(arg->argsz, arg->flags & ~known, sizeof(*arg));
 	if (r < 0)
@@ -668,20 +675,14 @@ int sim_set_resolver(struct sim *s, const struct vfio_iopf_set_resolver *arg)
 		return -EBADF;
 
 	pthread_mutex_lock(&s->lock);
-	if (detach) {
+	/* The eventfd named is the resolver already. */
+	attached = arg->eventfd >= 0 && s->resolver_fd >= 0 && same_file(s->resolver_fd, arg->eventfd);
+	if (detach && !attached) {
 		/* Only the resolver named may detach itself. */
-		if (s->resolver_fd < 0 || !same_file(s->resolver_fd, arg->eventfd)) {
-			r = -ESTALE;
-			goto out;
-		}
-	} else if (arg->eventfd >= 0 && s->resolver_fd >= 0 &&
-		   same_file(s->resolver_fd, arg->eventfd)) {
-		/* Already the resolver: a new timeout. */
-		s->stalled = false;
-		s->timeout_ns = (arg->timeout_ms ? arg->timeout_ms : SIM_TIMEOUT_DEFAULT_MS) * UINT64_C(1000000);
-		r = (int)s->resolver_id;
+		r = -ESTALE;
 		goto out;
-	} else if (arg->eventfd >= 0) {
+	}
+	if (arg->eventfd >= 0 && !detach && !attached) {
 		if (s->resolver_fd >= 0 && !takeover) {
 			r = -EBUSY;
 			goto out;
@@ -698,20 +699,20 @@ int sim_set_resolver(struct sim *s, const struct vfio_iopf_set_resolver *arg)
 			(void)!write(s->resolver_fd, &one, sizeof(one));
 		}
 	}
-
-	s->resolver_fd = safe_close(s->resolver_fd);
-	s->resolver_fd = fd;
+	if (detach || !attached) {
+		s->resolver_fd = safe_close(s->resolver_fd);
+		s->resolver_fd = fd;
+		if (fd < 0) {
+			s->resolver_id = 0;
+			answer_outstanding(s);
+			wake_devices(s);
+		} else {
+			s->resolver_id = ++s->resolver_gen ? s->resolver_gen : ++s->resolver_gen;
+		}
+	}
 	s->stalled = false;
 	s->timeout_ns = (arg->timeout_ms ? arg->timeout_ms : SIM_TIMEOUT_DEFAULT_MS) * UINT64_C(1000000);
-	if (fd < 0) {
-		s->resolver_id = 0;
-		answer_outstanding(s);
-		wake_devices(s);
-		r = 0;
-	} else {
-		s->resolver_id = ++s->resolver_gen ? s->resolver_gen : ++s->resolver_gen;
-		r = (int)s->resolver_id;
-	}
+	r = (int)s->resolver_id;
 out:
 	pthread_mutex_unlock(&s->lock);
 	return r;
@@ -964,20 +965,13 @@ out:
 
 int sim_access_wait(struct sim *s, uint32_t dev, uint32_t timeout_ms)
 {
+	struct timespec until = realtime_after(timeout_ms * UINT64_C(1000000));
 	struct sim_stream *st;
-	struct timespec until;
 	int r = 0;
 
 	if (!s->config.manual || dev >= s->config.ndevices)
 		return -EINVAL;
 	st = &s->streams[dev * s->config.streams_per_device];
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
 	pthread_mutex_lock(&s->lock);
 	while (st->access_running && r == 0)
 		r = -pthread_cond_timedwait(&s->access_done, &s->lock, &until);
