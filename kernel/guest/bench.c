@@ -8,22 +8,11 @@
  * time and kernel memory of a lazy 1 TiB range.  Times are under QEMU TCG,
  * so only ratios matter.
  */
-#include <time.h>
-#include <sys/syscall.h>
 #include "iopf_ring.h"
 
 #define GIB	(1ULL << 30)
 #define PG	4096
 #define IOVA	0x40000000ULL
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	/* the raw syscall: the vDSO may be missing from a tiny kernel */
-	syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
 
 static int cmp_d(const void *a, const void *b)
 {
@@ -72,9 +61,9 @@ static void tib_range(void)
 	t_enable_iopf(v.container, NULL);
 	t_write_str(PARAM, "1");
 	s0 = t_proc_kb("/proc/meminfo", "Slab");
-	t0 = now_us();
+	t0 = t_now_us();
 	t_check(t_map(v.container, mem, iova, tib, T_RW) == 0);
-	t1 = now_us();
+	t1 = t_now_us();
 	s1 = t_proc_kb("/proc/meminfo", "Slab");
 	for (i = 0; i < 1000; i++) {
 		__u64 off = ((__u64)i * 314159 % (tib >> 21)) << 21;
@@ -84,10 +73,10 @@ static void tib_range(void)
 	s2 = t_proc_kb("/proc/meminfo", "Slab");
 	printf("IOPF-BENCH: MAP_DMA 1 TiB with IOPF: %.3f ms, Slab +%ld kB; after 1000 sparse faults +%ld kB more (incl. the mock IOMMU's page tables; a bitmap would be %llu kB)\n",
 	       (t1 - t0) / 1000, s1 - s0, s2 - s1, (tib >> 12) / 8 / 1024);
-	t0 = now_us();
+	t0 = t_now_us();
 	t_check(t_unmap(v.container, iova, tib, NULL) == 0);
 	printf("IOPF-BENCH: UNMAP_DMA 1 TiB, 1000 pages faulted: %.3f ms\n",
-	       (now_us() - t0) / 1000);
+	       (t_now_us() - t0) / 1000);
 	t_write_str(PARAM, "512");
 	munmap(mem, tib);
 	close(v.device);
@@ -123,26 +112,26 @@ static void map_time(int idx, int iopf)
 		t_check(t_map(v.container, mem, IOVA, GIB, T_RW) == 0);
 		t_check(t_unmap(v.container, IOVA, GIB, NULL) == 0);
 	}
-	t0 = now_us();
+	t0 = t_now_us();
 	for (i = 1; i < reps; i++) {
 		t_check(t_map(v.container, mem, IOVA, GIB, T_RW) == 0);
 		t_check(t_unmap(v.container, IOVA, GIB, NULL) == 0);
 	}
-	t1 = now_us();
+	t1 = t_now_us();
 	if (reps > 1)
 		printf("IOPF-BENCH: MAP_DMA+UNMAP_DMA 1 GiB with IOPF: %.3f ms (mean of %d)\n",
 		       (t1 - t0) / 1000 / (reps - 1), reps - 1);
-	t0 = now_us();
+	t0 = t_now_us();
 	t_check(t_map(v.container, mem, IOVA, GIB, T_RW) == 0);
-	t1 = now_us();
+	t1 = t_now_us();
 	printf("IOPF-BENCH: MAP_DMA 1 GiB %s: %.3f ms, locked_vm +%ld kB\n",
 	       iopf ? "with IOPF" : "eager    ", (t1 - t0) / 1000,
 	       t_locked_kb() - base);
 	if (!iopf)
 		eager_map_us = t1 - t0;
-	t0 = now_us();
+	t0 = t_now_us();
 	t_check(t_unmap(v.container, IOVA, GIB, NULL) == 0);
-	t1 = now_us();
+	t1 = t_now_us();
 	printf("IOPF-BENCH: UNMAP_DMA 1 GiB %s: %.3f ms\n",
 	       iopf ? "with IOPF" : "eager    ", (t1 - t0) / 1000);
 	if (!iopf)
@@ -166,10 +155,10 @@ int main(void)
 	double t0, t1;
 	int i, n;
 
-	t0 = now_us();
-	while (now_us() == t0)
+	t0 = t_now_us();
+	while (t_now_us() == t0)
 		;
-	printf("IOPF-BENCH: clock step %.3f us\n", now_us() - t0);
+	printf("IOPF-BENCH: clock step %.3f us\n", t_now_us() - t0);
 	map_time(MOCK_FAULTING, 0);
 	map_time(MOCK_FAULTING, 1);
 
@@ -179,21 +168,21 @@ int main(void)
 	r.fd = t_enable_iopf(v.container, NULL);
 	t_check(t_map(v.container, mem, IOVA, GIB, T_RW) == 0);
 	for (n = 0; n < 128; n++) {
-		t0 = now_us();
+		t0 = t_now_us();
 		t_check(t_dma(v.device, 0, IOVA + n * (2ULL << 20), buf, 64, &out) == 0);
-		lat[n] = now_us() - t0;
+		lat[n] = t_now_us() - t0;
 		t_check(out.out_faults == 1);
 	}
 	pct("in-kernel fault-to-response (512-page window, DMA incl.)", lat, n);
-	t0 = now_us();
+	t0 = t_now_us();
 	for (i = 0; i < 128; i++)
 		t_check(t_dma(v.device, 0, IOVA + i * (2ULL << 20), buf, 64, NULL) == 0);
 	printf("IOPF-BENCH: same access, already mapped: %.0f us each\n",
-	       (now_us() - t0) / 128);
+	       (t_now_us() - t0) / 128);
 	t_check(t_unmap(v.container, IOVA, GIB, NULL) == 0);
 
 	/* faults per sequential GiB with the in-kernel window */
-	t0 = now_us();
+	t0 = t_now_us();
 	t_check(t_map(v.container, mem, IOVA, GIB, T_RW) == 0);
 	for (off = 0; off < GIB; off += 64 * PG) {
 		t_check(t_dma(v.device, 0, IOVA + off, buf, 8, &out) == 0);
@@ -201,11 +190,11 @@ int main(void)
 	}
 	printf("IOPF-BENCH: sequential 1 GiB, %u-page window: %llu faults (%.0f ms)\n",
 	       t_iopf_info(r.fd).out_fallback_pages, (unsigned long long)faults,
-	       (now_us() - t0) / 1000);
+	       (t_now_us() - t0) / 1000);
 	t_check(t_iopf_info(r.fd).out_mapped_pages == GIB / PG);
-	t0 = now_us();
+	t0 = t_now_us();
 	t_check(t_unmap(v.container, IOVA, GIB, NULL) == 0);
-	t1 = now_us();
+	t1 = t_now_us();
 	printf("IOPF-BENCH: UNMAP_DMA 1 GiB fully faulted: %.3f ms, %.2fx eager's %.3f ms\n",
 	       (t1 - t0) / 1000, (t1 - t0) / eager_unmap_us, eager_unmap_us / 1000);
 	close(v.device);
@@ -218,13 +207,13 @@ int main(void)
 	t_ring_setup(v.container, &r, 10000);
 	t_check(t_map(v.container, mem, IOVA, GIB, T_RW) == 0);
 	for (n = 0; n < 128; n++) {
-		t0 = now_us();
+		t0 = t_now_us();
 		t_dma_start(&job, v.device, 0, IOVA + n * (2ULL << 20), buf, 64);
 		rec = t_ring_next(&r);
 		t_check(t_resolve(r.fd, rec.cookie, rec.iova, PG,
 				  VFIO_IOPF_RESPONSE_SUCCESS) == 0);
 		t_check(t_dma_wait(&job) == 0);
-		lat[n] = now_us() - t0;
+		lat[n] = t_now_us() - t0;
 	}
 	pct("resolver round trip (1 page, thread start + DMA incl.)", lat, n);
 
@@ -238,10 +227,10 @@ int main(void)
 
 		t_dma_start(&job, v.device, 0, blk + PG, buf, 64);
 		rec = t_ring_next(&r);
-		t0 = now_us();
+		t0 = t_now_us();
 		t_check(t_resolve(r.fd, rec.cookie, blk, 2ULL << 20,
 				  VFIO_IOPF_RESPONSE_SUCCESS) == 0);
-		t1 += now_us() - t0;
+		t1 += t_now_us() - t0;
 		t_check(t_dma_wait(&job) == 0);
 	}
 	printf("IOPF-BENCH: pin+map per page, RESOLVE with 512-page windows: %.3f us (%u of %d windows one 2 MiB IOMMU page); eager MAP_DMA: %.3f us per page\n",

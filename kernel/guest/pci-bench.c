@@ -7,22 +7,12 @@
  * fault, in a container without IOPF.  Prints "IOPF-EAGER: map_ms unmap_ms"
  * once per round.
  */
-#include <time.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include "pci/edu.h"
 
 #define GIB	(1ULL << 30)
 #define IOVA	0x100000000ULL
 #define ROUNDS	3
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 int main(void)
 {
@@ -41,11 +31,11 @@ int main(void)
 	t_check(madvise(mem, GIB, MADV_NOHUGEPAGE) == 0);
 	memset(mem, 1, GIB);
 	for (i = 0; i < ROUNDS; i++) {
-		t0 = now_ms();
+		t0 = t_now_us() / 1000;
 		t_check(t_map(v.container, mem, IOVA, GIB, T_RW) == 0);
-		t1 = now_ms();
+		t1 = t_now_us() / 1000;
 		t_check(t_unmap(v.container, IOVA, GIB, NULL) == 0);
-		t2 = now_ms();
+		t2 = t_now_us() / 1000;
 		printf("IOPF-EAGER: %.3f %.3f\n", t1 - t0, t2 - t1);
 	}
 	return 0;

@@ -142,7 +142,9 @@ if [ -f "$src/$uapi" ]; then
 fi
 
 # ---------------------------------------------------------------- config --
-mk() { make -s -C "$src" O="$out" ARCH=x86_64 CC="ccache gcc" HOSTCC=gcc -j"$jobs" "$@"; }
+# mk_in DIR TARGET...: make in the tree, building in DIR; mk: in $out
+mk_in() { local o=$1; shift; make -s -C "$src" O="$o" ARCH=x86_64 CC="ccache gcc" HOSTCC=gcc -j"$jobs" "$@"; }
+mk() { mk_in "$out" "$@"; }
 frags=("$kdir"/configs/*.config "$kdir/configs/flavours/$flavour.config")
 log "configuring: tinyconfig + ${frags[*]##*/}"
 cp "$out/.config" "$out/.config.prev" 2>/dev/null || true
@@ -194,8 +196,7 @@ if [ "${IOPF_EAGER_BOOTS:-3}" != 0 ] && [ "${IOPF_BENCH:-1}" != 0 ] &&
 	cp "$out/.config" "$pout/.config"
 	log "building pristine $(make -s -C "$src" kernelversion) with the same config, for the eager-path figures"
 	t0=$(date +%s)
-	mkp() { make -s -C "$src" O="$pout" ARCH=x86_64 CC="ccache gcc" HOSTCC=gcc -j"$jobs" "$@"; }
-	if ! { mkp olddefconfig && mkp bzImage; } > "$pout/build.log" 2>&1; then
+	if ! { mk_in "$pout" olddefconfig && mk_in "$pout" bzImage; } > "$pout/build.log" 2>&1; then
 		tail -n 60 "$pout/build.log" >&2
 		die "pristine kernel build failed (full log: $pout/build.log)"
 	fi

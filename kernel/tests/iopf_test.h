@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <linux/vfio.h>
 #include <linux/vfio_iopf.h>
 
@@ -52,6 +54,15 @@ t_exit(int code, const char *fmt, ...)
 		       __FILE__, __LINE__, #call, __r, errno,		\
 		       strerror(errno), #e);				\
 } while (0)
+
+/* CLOCK_MONOTONIC in microseconds; the raw syscall, as a tiny kernel may have no vDSO */
+static inline double t_now_us(void)
+{
+	struct timespec ts;
+
+	syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
 
 /* Read the first line of @path into @buf, without its newline; -1 on error. */
 static inline int t_read_line(const char *path, char *buf, size_t len)
