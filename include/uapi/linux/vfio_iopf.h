@@ -17,7 +17,8 @@
  *              value (unaligned or overflowing range, unknown response code)
  *   ENOENT     unknown cookie or device index
  *   EEXIST     IOPF is already enabled on the container
- *   EBUSY      another resolver is attached (VFIO_IOPF_SET_RESOLVER)
+ *   EBUSY      another resolver is attached (VFIO_IOPF_SET_RESOLVER), or an
+ *              emulated IOMMU (mdev) group and IOPF would share the container
  *   ESTALE     the resolver to detach is no longer the attached one
  *   ENODEV     the container has no group attached or no device can fault
  *              (before VFIO_SET_IOMMU, the VFIO core answers every container
@@ -119,6 +120,12 @@ struct vfio_iopf_fault {
  * fault keep eager pinning.  @ring_entries is a power of two from 64 to 65536,
  * or 0 for the default (4096).  There is no disable: closing the container
  * tears IOPF down.  Enabling twice gives EEXIST.
+ *
+ * An emulated IOMMU group (an mdev, which pins through vfio_pin_pages()) and
+ * IOPF do not share a container: its pins of on-demand ranges would not be
+ * charged to RLIMIT_MEMLOCK.  ENABLE on a container holding one gives EBUSY,
+ * and so does VFIO_GROUP_SET_CONTAINER of one once IOPF is on; a VMM puts the
+ * mdev in a container of its own.
  */
 struct vfio_iommu_type1_enable_iopf {
 	__u32	argsz;
