@@ -44,6 +44,7 @@ int resolver_new(const struct iopf_backend *backend, const struct resolver_confi
 		log_error_errno(e, "The fault ring layout the kernel reported is not usable: %m");
 		goto fail;
 	}
+	r->head = iopf_ring_consumer(&r->ring);
 
 	r->eventfd = RET_NERRNO(eventfd(0, EFD_CLOEXEC));
 	if (r->eventfd < 0) {
@@ -163,21 +164,43 @@ bool resolver_displaced(struct resolver *r)
 	return r->backend.ops->info(r->backend.data, &info) >= 0 && info.out_resolver_id != r->id;
 }
 
+/* Records that are left after a full drain wait for the loop's next round. */
+static int yield_to_others(struct resolver *r)
+{
+	uint32_t n;
+
+	if (iopf_ring_ready(&r->ring, r->head, &n) < 0 || n == 0)
+		return 0;
+	if (eventfd_write(r->eventfd, 1) < 0)
+		return log_error_errno(negative_errno(), "Failed to signal our own eventfd: %m");
+	return 0;
+}
+
 int resolver_drain(struct resolver *r)
 {
-	int handled = 0;
+	uint32_t quota = RESOLVER_RECORDS_PER_DRAIN;
+	int handled = 0, e;
 
-	for (;;) {
-		uint32_t head, n = iopf_ring_ready(&r->ring, &head);
-		int e;
+	while (quota > 0) {
+		uint32_t n;
 
+		e = iopf_ring_ready(&r->ring, r->head, &n);
+		if (e < 0)
+			return log_error_errno(e, "The fault ring's producer index is more than %u records past ours: the ring was overwritten: %m",
+					       r->ring.entries);
 		if (n == 0)
 			break;
-		n = MIN(n, r->config.batch_max);
-		for (uint32_t i = 0; i < n; i++)
-			decide(r, iopf_ring_record(&r->ring, head + i), &r->batch->entries[i]);
+		n = MIN(MIN(n, r->config.batch_max), quota);
+		for (uint32_t i = 0; i < n; i++) {
+			struct vfio_iopf_fault record;
+
+			/* One copy: the mapping may change under us while we look at it. */
+			memcpy(&record, iopf_ring_record(&r->ring, r->head + i), sizeof(record));
+			decide(r, &record, &r->batch->entries[i]);
+		}
 		/* Everything we need is in the batch now: give the slots back early. */
-		iopf_ring_consume(&r->ring, n);
+		r->head += n;
+		iopf_ring_consume(&r->ring, r->head);
 
 		r->batch->argsz = (uint32_t)(sizeof(*r->batch) + n * sizeof(r->batch->entries[0]));
 		r->batch->flags = 0;
@@ -198,7 +221,13 @@ int resolver_drain(struct resolver *r)
 				r->stats.errors++;
 		}
 		handled += (int)n;
+		quota -= n;
 	}
 	check_overflow(r);
+	if (quota == 0) {
+		e = yield_to_others(r);
+		if (e < 0)
+			return e;
+	}
 	return handled;
 }

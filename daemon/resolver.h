@@ -15,6 +15,8 @@
 #include "ring.h"
 
 #define RESOLVER_DEVICES_MAX 4096u
+/* Records one resolver_drain() handles before letting other VMs' rings go first. */
+#define RESOLVER_RECORDS_PER_DRAIN 1024u
 
 struct resolver_config {
 	struct iopf_policy policy;
@@ -35,6 +37,7 @@ struct resolver {
 	struct iopf_backend backend;
 	struct resolver_config config;
 	struct iopf_ring ring;
+	uint32_t head;        /* our consumer index; the shared copy is only written */
 	void *ring_mem;
 	size_t ring_len;
 	int eventfd;
@@ -56,7 +59,13 @@ int resolver_new(const struct iopf_backend *backend, const struct resolver_confi
 struct resolver *resolver_free(struct resolver *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct resolver *, resolver_free);
 
-/* Handles every record in the ring; returns how many, or a negative errno. */
+/*
+ * Handles up to RESOLVER_RECORDS_PER_DRAIN records; if more are left it
+ * signals its own eventfd, so the loop comes back once the other sources
+ * that are ready have had their turn.  Returns how many it handled, or a
+ * negative errno: -EBADMSG if the ring's producer index cannot be true
+ * (another process wrote it), the backend's error if a resolve call failed.
+ */
 int resolver_drain(struct resolver *r);
 /*
  * Whether another resolver took the iopf fd over (the kernel wakes the

@@ -11,6 +11,7 @@
  * are free running; "producer - consumer" is the fill level across wrap.
  */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -41,21 +42,34 @@ static inline struct vfio_iopf_fault *iopf_ring_record(const struct iopf_ring *r
 
 /* Consumer side. */
 
-/* Pairs with the release in iopf_ring_produce(): records up to the index are written. */
-static inline uint32_t iopf_ring_ready(const struct iopf_ring *ring, uint32_t *ret_head)
+/*
+ * Records published past @head, the consumer's own index: never the shared
+ * one, which whoever else maps the ring (the VMM holds the same fd) can
+ * rewrite.  For the same reason the producer index is checked: more than a
+ * ring's worth past @head is not something a producer can have written, and
+ * gives -EBADMSG.  Pairs with the release in iopf_ring_produce(): records up
+ * to the index are written.
+ */
+static inline int iopf_ring_ready(const struct iopf_ring *ring, uint32_t head, uint32_t *ret_n)
 {
-	uint32_t tail = __atomic_load_n(ring->producer, __ATOMIC_ACQUIRE);
-	/* Only the consumer writes the consumer index: a plain load is enough. */
-	uint32_t head = *ring->consumer;
+	uint32_t n = __atomic_load_n(ring->producer, __ATOMIC_ACQUIRE) - head;
 
-	*ret_head = head;
-	return tail - head;
+	if (n > ring->entries)
+		return -EBADMSG;
+	*ret_n = n;
+	return 0;
 }
 
-/* Pairs with the acquire in iopf_ring_space(): we are done reading these records. */
-static inline void iopf_ring_consume(const struct iopf_ring *ring, uint32_t n)
+/* Pairs with the acquire in iopf_ring_space(): we are done reading the records before @head. */
+static inline void iopf_ring_consume(const struct iopf_ring *ring, uint32_t head)
 {
-	__atomic_store_n(ring->consumer, *ring->consumer + n, __ATOMIC_RELEASE);
+	__atomic_store_n(ring->consumer, head, __ATOMIC_RELEASE);
+}
+
+/* Where a consumer that starts now begins: read once, when it attaches. */
+static inline uint32_t iopf_ring_consumer(const struct iopf_ring *ring)
+{
+	return __atomic_load_n(ring->consumer, __ATOMIC_ACQUIRE);
 }
 
 /* Producer side (the kernel's part; the simulator uses it). */

@@ -47,8 +47,12 @@ static int on_done(struct loop *l, struct loop_source *src)
 
 	/* The devices are done, but records may still sit in the ring. */
 	if (st->resolver) {
-		int r = resolver_drain(st->resolver);
+		int r;
 
+		/* No device produces any more: draining ends. */
+		do
+			r = resolver_drain(st->resolver);
+		while (r == RESOLVER_RECORDS_PER_DRAIN);
 		if (r < 0)
 			return r;
 	}

@@ -77,20 +77,23 @@ START_TEST(wraps_around_free_running_indices)
 	struct test_ring t;
 	uint64_t next_cookie = 1, expect = 1;
 
+	uint32_t head = UINT32_MAX - 100;
+
 	make_ring(&t, 64);
 	/* Start just below the 32-bit wrap so both indices cross it. */
-	*t.ring.producer = *t.ring.consumer = UINT32_MAX - 100;
+	*t.ring.producer = *t.ring.consumer = head;
 
 	for (int round = 0; round < 20; round++) {
-		uint32_t head, n;
+		uint32_t n;
 
 		for (int i = 0; i < 37; i++)
 			push(&t, next_cookie++);
-		n = iopf_ring_ready(&t.ring, &head);
+		ck_assert_int_eq(iopf_ring_ready(&t.ring, head, &n), 0);
 		ck_assert_uint_eq(n, 37);
 		for (uint32_t i = 0; i < n; i++)
 			ck_assert_uint_eq(iopf_ring_record(&t.ring, head + i)->cookie, expect++);
-		iopf_ring_consume(&t.ring, n);
+		head += n;
+		iopf_ring_consume(&t.ring, head);
 	}
 	ck_assert_uint_lt(*t.ring.producer, 1000); /* it wrapped */
 	free(t.mem);
@@ -100,21 +103,51 @@ END_TEST
 START_TEST(full_ring_has_no_space)
 {
 	struct test_ring t;
-	uint32_t head;
+	uint32_t head = UINT32_MAX - 10, n;
 
 	make_ring(&t, 64);
-	*t.ring.producer = *t.ring.consumer = UINT32_MAX - 10;
+	*t.ring.producer = *t.ring.consumer = head;
 	for (int i = 0; i < 64; i++)
 		push(&t, (uint64_t)i + 1);
 	ck_assert_uint_eq(iopf_ring_space(&t.ring, *t.ring.producer), 0);
-	ck_assert_uint_eq(iopf_ring_ready(&t.ring, &head), 64);
+	ck_assert_int_eq(iopf_ring_ready(&t.ring, head, &n), 0);
+	ck_assert_uint_eq(n, 64);
 	/* Oldest record still intact: the producer never overwrote it. */
 	ck_assert_uint_eq(iopf_ring_record(&t.ring, head)->cookie, 1);
-	iopf_ring_consume(&t.ring, 1);
+	iopf_ring_consume(&t.ring, head + 1);
 	ck_assert_uint_eq(iopf_ring_space(&t.ring, *t.ring.producer), 1);
 	free(t.mem);
 }
 END_TEST
 
+/*
+ * Another process can write the producer and consumer indices: the consumer
+ * goes by its own head, and a producer index no producer could have written
+ * (more than a ring ahead, or behind) is an error, not four billion records.
+ */
+START_TEST(hostile_indices_are_refused)
+{
+	struct test_ring t;
+	uint32_t head = 1000, n = 7;
+
+	make_ring(&t, 64);
+	*t.ring.producer = *t.ring.consumer = head;
+	push(&t, 1);
+	/* a rewound shared consumer changes nothing for us */
+	*t.ring.consumer = 0;
+	ck_assert_int_eq(iopf_ring_ready(&t.ring, head, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	*t.ring.producer = head - 1;
+	ck_assert_int_eq(iopf_ring_ready(&t.ring, head, &n), -EBADMSG);
+	*t.ring.producer = head + 65;
+	ck_assert_int_eq(iopf_ring_ready(&t.ring, head, &n), -EBADMSG);
+	ck_assert_uint_eq(n, 1); /* untouched on error */
+	*t.ring.producer = head + 64;
+	ck_assert_int_eq(iopf_ring_ready(&t.ring, head, &n), 0);
+	ck_assert_uint_eq(n, 64);
+	free(t.mem);
+}
+END_TEST
+
 TEST_MAIN("ring", layout_rejects_bad_sizes, init_rejects_hostile_offsets,
-	  wraps_around_free_running_indices, full_ring_has_no_space)
+	  wraps_around_free_running_indices, full_ring_has_no_space, hostile_indices_are_refused)

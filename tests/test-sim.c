@@ -20,6 +20,7 @@
 struct harness {
 	struct sim *sim;
 	struct iopf_ring ring;
+	uint32_t head;
 	void *mem;
 	size_t len;
 	int efd;
@@ -36,6 +37,7 @@ static void setup(struct harness *h, const struct sim_config *c, uint32_t timeou
 	h->mem = mmap(NULL, h->len, PROT_READ | PROT_WRITE, MAP_SHARED, sim_ring_fd(h->sim), 0);
 	ck_assert_ptr_ne(h->mem, MAP_FAILED);
 	ck_assert_int_eq(iopf_ring_init(&h->ring, h->mem, h->len, &off), 0);
+	h->head = iopf_ring_consumer(&h->ring);
 	h->efd = eventfd(0, EFD_CLOEXEC);
 	ck_assert_int_ge(h->efd, 0);
 	attach.eventfd = h->efd;
@@ -49,6 +51,14 @@ static void teardown(struct harness *h)
 	close(h->efd);
 }
 
+static uint32_t ring_fill(struct harness *h)
+{
+	uint32_t n;
+
+	ck_assert_int_eq(iopf_ring_ready(&h->ring, h->head, &n), 0);
+	return n;
+}
+
 /* Waits for records; returns false once the devices are done. */
 static bool wait_records(struct harness *h)
 {
@@ -57,14 +67,13 @@ static bool wait_records(struct harness *h)
 		{ .fd = sim_done_fd(h->sim), .events = POLLIN },
 	};
 	uint64_t v;
-	uint32_t head;
 
 	for (;;) {
-		if (iopf_ring_ready(&h->ring, &head))
+		if (ring_fill(h))
 			return true;
 		ck_assert_int_gt(poll(p, 2, 10000), 0);
 		if (p[1].revents)
-			return iopf_ring_ready(&h->ring, &head) > 0;
+			return ring_fill(h) > 0;
 		if (p[0].revents)
 			ck_assert_int_eq(read(h->efd, &v, sizeof(v)), sizeof(v));
 	}
@@ -84,12 +93,11 @@ static struct vfio_iopf_resolve *batch_new(uint32_t n)
 static struct vfio_iopf_fault take(struct harness *h)
 {
 	struct vfio_iopf_fault f;
-	uint32_t head;
 
 	ck_assert(wait_records(h));
-	ck_assert_uint_gt(iopf_ring_ready(&h->ring, &head), 0);
-	f = *iopf_ring_record(&h->ring, head);
-	iopf_ring_consume(&h->ring, 1);
+	ck_assert_uint_gt(ring_fill(h), 0);
+	f = *iopf_ring_record(&h->ring, h->head);
+	iopf_ring_consume(&h->ring, ++h->head);
 	return f;
 }
 
