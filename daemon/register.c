@@ -227,25 +227,18 @@ static void vm_drop(struct vm *vm)
 	loop_remove(&s->loop, &vm->conn);
 }
 
-/* Resolves what the ring holds; a VM whose fd misbehaves is left to the kernel. */
-static void vm_drain(struct vm *vm)
-{
-	int r = resolver_drain(vm->resolver);
-
-	if (r < 0) {
-		log_error_errno(r, "Failed to resolve the faults of VM %s, detaching: %m", vm->name);
-		vm_drop(vm);
-	} else if (r == 0 && resolver_displaced(vm->resolver)) {
-		log_warning("Another resolver took over the iopf fd of VM %s; no longer serving it.",
-			    vm->name);
-		vm_drop(vm);
-	}
-}
-
+/* A VM whose ring or fd can no longer be served is left to the kernel, not the others. */
 static int on_faults(struct loop *l, struct loop_source *src)
 {
+	struct vm *vm = src->userdata;
+	int r;
+
 	(void)l;
-	vm_drain(src->userdata);
+	r = resolver_serve(vm->resolver);
+	if (r < 0) {
+		log_warning_errno(r, "No longer serving VM %s; the kernel answers its faults: %m", vm->name);
+		vm_drop(vm);
+	}
 	return 0;
 }
 
@@ -326,7 +319,7 @@ static int vm_register(struct vm *vm, const struct msghdr *msg, const char *payl
 				 vm->name, (int)vm->peer.pid, (unsigned)vm->peer.uid, vm->id);
 			reply_ok(vm);
 			vm_store(vm);
-			vm_drain(vm);	/* faults queued before we attached were signalled to nobody */
+			resolver_kick(vm->resolver);	/* faults queued before we attached */
 		}
 	}
 	for (size_t i = 0; i < nfds; i++)
@@ -494,7 +487,7 @@ static void vm_restore(struct register_server *s, const char *fdname, int conn_f
 	}
 	s->stats.restored++;
 	log_info("VM %s (pid %d) served again, from the fd store.", vm->name, (int)vm->peer.pid);
-	vm_drain(vm);
+	resolver_kick(vm->resolver);
 }
 
 /* Pairs the fds the fd store handed back by name: one connection, one iopf fd each. */

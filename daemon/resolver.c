@@ -164,6 +164,13 @@ bool resolver_displaced(struct resolver *r)
 	return r->backend.ops->info(r->backend.data, &info) >= 0 && info.out_resolver_id != r->id;
 }
 
+int resolver_kick(struct resolver *r)
+{
+	if (eventfd_write(r->eventfd, 1) < 0)
+		return log_error_errno(negative_errno(), "Failed to signal our own eventfd: %m");
+	return 0;
+}
+
 /* Records that are left after a full drain wait for the loop's next round. */
 static int yield_to_others(struct resolver *r)
 {
@@ -171,9 +178,62 @@ static int yield_to_others(struct resolver *r)
 
 	if (iopf_ring_ready(&r->ring, r->head, &n) < 0 || n == 0)
 		return 0;
-	if (eventfd_write(r->eventfd, 1) < 0)
-		return log_error_errno(negative_errno(), "Failed to signal our own eventfd: %m");
-	return 0;
+	return resolver_kick(r);
+}
+
+static void count_results(struct resolver *r, const struct vfio_iopf_resolve_entry *e, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (e[i].out_result == -ENOENT)
+			r->stats.stale++;
+		else if (e[i].out_result < 0)
+			r->stats.errors++;
+	}
+}
+
+/* An error the same call may not give again: worth a retry. */
+static bool resolve_error_is_transient(int e)
+{
+	return e == -EINTR || e == -EAGAIN || e == -ENOMEM;
+}
+
+/*
+ * Submits the first @n entries of the batch.  Entries the backend did not get
+ * to (out_done short of count, or a transient error) are submitted again, up
+ * to RESOLVER_RESOLVE_TRIES calls; after that they are left to the kernel's
+ * timeout, which answers them with its fallback.  Only an error that says the
+ * fd itself is unusable is returned.
+ */
+static int submit(struct resolver *r, uint32_t n)
+{
+	struct vfio_iopf_resolve *b = r->batch;
+
+	for (unsigned tries = 1; ; tries++) {
+		int e;
+
+		b->argsz = (uint32_t)(sizeof(*b) + n * sizeof(b->entries[0]));
+		b->flags = 0;
+		b->count = n;
+		b->out_done = 0;
+		e = r->backend.ops->resolve(r->backend.data, b);
+		if (e < 0 && !resolve_error_is_transient(e))
+			return log_error_errno(e, "Failed to resolve a batch of %u faults: %m", n);
+		b->out_done = e < 0 ? 0 : MIN(b->out_done, n);
+		r->stats.batches++;
+		count_results(r, b->entries, b->out_done);
+		if (b->out_done == n)
+			return 0;
+		n -= b->out_done;
+		if (tries == RESOLVER_RESOLVE_TRIES) {
+			r->stats.abandoned += n;
+			log_warning_errno(e < 0 ? e : -EAGAIN,
+					  "Resolving stopped short %u times; leaving %u faults to the kernel's timeout: %m",
+					  tries, n);
+			return 0;
+		}
+		r->stats.retries++;
+		memmove(b->entries, b->entries + b->out_done, n * sizeof(b->entries[0]));
+	}
 }
 
 int resolver_drain(struct resolver *r)
@@ -201,25 +261,11 @@ int resolver_drain(struct resolver *r)
 		/* Everything we need is in the batch now: give the slots back early. */
 		r->head += n;
 		iopf_ring_consume(&r->ring, r->head);
-
-		r->batch->argsz = (uint32_t)(sizeof(*r->batch) + n * sizeof(r->batch->entries[0]));
-		r->batch->flags = 0;
-		r->batch->count = n;
-		r->batch->out_done = 0;
-		e = r->backend.ops->resolve(r->backend.data, r->batch);
-		if (e < 0)
-			return log_error_errno(e, "Failed to resolve a batch of %u faults: %m", n);
-
 		r->stats.faults += n;
-		r->stats.batches++;
-		for (uint32_t i = 0; i < r->batch->out_done; i++) {
-			int res = r->batch->entries[i].out_result;
 
-			if (res == -ENOENT)
-				r->stats.stale++;
-			else if (res < 0)
-				r->stats.errors++;
-		}
+		e = submit(r, n);
+		if (e < 0)
+			return e;
 		handled += (int)n;
 		quota -= n;
 	}
@@ -230,4 +276,15 @@ int resolver_drain(struct resolver *r)
 			return e;
 	}
 	return handled;
+}
+
+int resolver_serve(struct resolver *r)
+{
+	int e = resolver_drain(r);
+
+	if (e == 0 && resolver_displaced(r)) {
+		log_warning("Another resolver took this iopf fd over; no longer serving it.");
+		return -ESTALE;
+	}
+	return MIN(e, 0);
 }

@@ -17,6 +17,8 @@
 #define RESOLVER_DEVICES_MAX 4096u
 /* Records one resolver_drain() handles before letting other VMs' rings go first. */
 #define RESOLVER_RECORDS_PER_DRAIN 1024u
+/* Calls one batch gets when the backend stops short of it or fails transiently. */
+#define RESOLVER_RESOLVE_TRIES 3u
 
 struct resolver_config {
 	struct iopf_policy policy;
@@ -30,6 +32,8 @@ struct resolver_stats {
 	uint64_t pages_requested;
 	uint64_t errors;         /* entries the backend refused */
 	uint64_t stale;          /* entries for faults already answered (ENOENT) */
+	uint64_t retries;        /* resolve calls repeated for entries left undone */
+	uint64_t abandoned;      /* entries left to the kernel's timeout after the retries */
 	uint32_t overflow;       /* last seen ring overflow counter */
 };
 
@@ -67,6 +71,19 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct resolver *, resolver_free);
  * (another process wrote it), the backend's error if a resolve call failed.
  */
 int resolver_drain(struct resolver *r);
+/*
+ * Signals our own eventfd, so that the loop serves the ring as if the kernel
+ * had: for faults queued before we attached, signalled to nobody.
+ */
+int resolver_kick(struct resolver *r);
+/*
+ * What every mode does when its ring's eventfd fires: drains, and returns 0
+ * to keep serving this source or a negative errno to stop serving it (its
+ * ring is corrupt, its fd unusable, or another resolver took it over; the
+ * kernel answers its faults from then on).  Transient resolve errors are
+ * retried and never end a source.
+ */
+int resolver_serve(struct resolver *r);
 /*
  * Whether another resolver took the iopf fd over (the kernel wakes the
  * displaced one): then this one must stop reading the ring.

@@ -12,8 +12,8 @@ static int on_faults(struct loop *l, struct loop_source *src)
 	int r;
 
 	(void)l;
-	r = resolver_drain(src->userdata);
-	return r < 0 ? r : 0;
+	r = resolver_serve(src->userdata);
+	return r;
 }
 
 int serve_run(int iopf_fd, const struct resolver_config *config, int ready_fd,
@@ -46,7 +46,7 @@ int serve_run(int iopf_fd, const struct resolver_config *config, int ready_fd,
 		return log_error_errno(r, "Failed to start the event loop: %m");
 	}
 	/* Faults queued before we attached were signalled to nobody. */
-	r = resolver_drain(resolver);
+	r = resolver_kick(resolver);
 	if (r >= 0 && ready_fd >= 0 && write(ready_fd, "R", 1) != 1)
 		r = log_error_errno(negative_errno(), "Failed to signal readiness: %m");
 	if (r >= 0)

@@ -37,8 +37,8 @@ static int on_faults(struct loop *l, struct loop_source *src)
 	int r;
 
 	(void)l;
-	r = resolver_drain(st->resolver);
-	return r < 0 ? r : 0;
+	r = resolver_serve(st->resolver);
+	return r;
 }
 
 static int on_done(struct loop *l, struct loop_source *src)

@@ -14,14 +14,74 @@
 #include "resolver.h"
 #include "sim.h"
 
+/*
+ * The simulator's backend, with resolve calls that fail: the first
+ * @fail_calls with @fail_errno, then each stopping after @done_max entries.
+ */
+struct flaky {
+	struct iopf_backend inner;
+	unsigned fail_calls;
+	int fail_errno;
+	uint32_t done_max;
+	unsigned calls;
+};
+
 struct harness {
 	struct sim *sim;
 	struct resolver *resolver;
+	struct flaky flaky;
 };
 
-static void setup(struct harness *h, uint32_t ring_entries)
+static int flaky_set_resolver(void *data, const struct vfio_iopf_set_resolver *arg)
 {
-	struct resolver_config rc = { .batch_max = 64, .timeout_ms = 5000 };
+	struct flaky *f = data;
+
+	return f->inner.ops->set_resolver(f->inner.data, arg);
+}
+
+static int flaky_resolve(void *data, struct vfio_iopf_resolve *arg)
+{
+	struct flaky *f = data;
+	uint32_t count = arg->count;
+	int e;
+
+	f->calls++;
+	if (f->fail_calls > 0) {
+		f->fail_calls--;
+		return f->fail_errno;
+	}
+	arg->count = MIN(count, f->done_max);
+	e = f->inner.ops->resolve(f->inner.data, arg);
+	arg->count = count;
+	return e;
+}
+
+static int flaky_release(void *data, struct vfio_iopf_release *arg)
+{
+	struct flaky *f = data;
+
+	return f->inner.ops->release(f->inner.data, arg);
+}
+
+static int flaky_info(void *data, struct vfio_iopf_info *arg)
+{
+	struct flaky *f = data;
+
+	return f->inner.ops->info(f->inner.data, arg);
+}
+
+static const struct iopf_backend_ops flaky_ops = {
+	.name = "flaky",
+	.set_resolver = flaky_set_resolver,
+	.resolve = flaky_resolve,
+	.release = flaky_release,
+	.info = flaky_info,
+};
+
+static void setup_devices(struct harness *h, uint32_t ring_entries, uint32_t ndevices,
+			  uint32_t timeout_ms)
+{
+	struct resolver_config rc = { .batch_max = 64, .timeout_ms = timeout_ms };
 	struct iopf_backend backend;
 	struct sim_config c;
 
@@ -29,9 +89,46 @@ static void setup(struct harness *h, uint32_t ring_entries)
 	c.manual = true;
 	c.memory_bytes = 64 << 20;
 	c.ring_entries = ring_entries;
+	c.ndevices = ndevices;
 	ck_assert_int_eq(sim_new(&c, &h->sim), 0);
-	iopf_backend_sim(h->sim, &backend);
+	h->flaky = (struct flaky) { .done_max = UINT32_MAX };
+	iopf_backend_sim(h->sim, &h->flaky.inner);
+	backend = h->flaky.inner;
+	backend.ops = &flaky_ops;
+	backend.data = &h->flaky;
 	ck_assert_int_eq(resolver_new(&backend, &rc, false, &h->resolver), 0);
+	ck_assert_int_eq(sim_start(h->sim), 0);
+}
+
+static void setup(struct harness *h, uint32_t ring_entries)
+{
+	setup_devices(h, ring_entries, 1, 5000);
+}
+
+/*
+ * Each of @n devices faults on its own page, 4 MiB apart from @offset into
+ * the first range; returns once all are on the ring.
+ */
+static void fault_devices(struct harness *h, uint32_t n, uint64_t offset)
+{
+	uint64_t iova, size;
+	uint32_t ready = 0;
+
+	ck_assert_int_eq(sim_range(h->sim, 0, &iova, &size), 0);
+	for (uint32_t d = 0; d < n; d++)
+		ck_assert_int_eq(sim_access_start(h->sim, d, iova + offset + d * (UINT64_C(4) << 20), true), 0);
+	for (int i = 0; i < 1000 && ready < n; i++) {
+		ck_assert_int_eq(iopf_ring_ready(&h->resolver->ring, h->resolver->head, &ready), 0);
+		if (ready < n)
+			usleep(1000);
+	}
+	ck_assert_uint_eq(ready, n);
+}
+
+static void wait_devices(struct harness *h, uint32_t n)
+{
+	for (uint32_t d = 0; d < n; d++)
+		ck_assert_int_eq(sim_access_wait(h->sim, d, 5000), 0);
 }
 
 static void teardown(struct harness *h)
@@ -105,5 +202,73 @@ START_TEST(drains_a_bounded_number_of_records_then_yields)
 }
 END_TEST
 
-TEST_MAIN("resolver", refuses_a_producer_index_behind_or_too_far_ahead,
+/* Calls that fail transiently or stop short are made again for what is left. */
+START_TEST(retries_what_a_resolve_call_left_undone)
+{
+	struct harness h;
+	struct sim_stats st;
+
+	setup_devices(&h, 64, 4, 5000);
+	h.flaky.fail_calls = 1;
+	h.flaky.fail_errno = -EAGAIN;
+	h.flaky.done_max = 2;
+	fault_devices(&h, 3, 0);
+	ck_assert_int_eq(resolver_serve(h.resolver), 0);
+	wait_devices(&h, 3);
+	sim_get_stats(h.sim, &st);
+	ck_assert_uint_eq(st.resolved, 3);
+	ck_assert_uint_eq(st.fallback, 0);
+	/* -EAGAIN, then 2 of 3, then the last one */
+	ck_assert_uint_eq(h.flaky.calls, 3);
+	ck_assert_uint_eq(h.resolver->stats.retries, 2);
+	ck_assert_uint_eq(h.resolver->stats.abandoned, 0);
+	teardown(&h);
+}
+END_TEST
+
+/* A backend that keeps failing transiently: the kernel's timeout answers, the VM stays served. */
+START_TEST(leaves_faults_to_the_kernel_when_retries_run_out)
+{
+	struct harness h;
+	struct sim_stats st;
+
+	setup_devices(&h, 64, 2, 100);
+	h.flaky.fail_calls = 100;
+	h.flaky.fail_errno = -ENOMEM;
+	fault_devices(&h, 2, 0);
+	ck_assert_int_eq(resolver_serve(h.resolver), 0);
+	ck_assert_uint_eq(h.flaky.calls, RESOLVER_RESOLVE_TRIES);
+	ck_assert_uint_eq(h.resolver->stats.abandoned, 2);
+	wait_devices(&h, 2);
+	sim_get_stats(h.sim, &st);
+	ck_assert_uint_eq(st.timeouts, 2);
+	ck_assert_uint_eq(st.resolved, 0);
+	/* and the next fault is served again */
+	h.flaky.fail_calls = 0;
+	fault_devices(&h, 1, UINT64_C(16) << 20);
+	ck_assert_int_eq(resolver_serve(h.resolver), 0);
+	wait_devices(&h, 1);
+	sim_get_stats(h.sim, &st);
+	ck_assert_uint_eq(st.resolved, 1);
+	teardown(&h);
+}
+END_TEST
+
+/* An error that says the fd is unusable ends serving it, at once. */
+START_TEST(stops_serving_an_unusable_fd)
+{
+	struct harness h;
+
+	setup_devices(&h, 64, 1, 100);
+	h.flaky.fail_calls = 100;
+	h.flaky.fail_errno = -EBADF;
+	fault_devices(&h, 1, 0);
+	ck_assert_int_eq(resolver_serve(h.resolver), -EBADF);
+	ck_assert_uint_eq(h.flaky.calls, 1);
+	teardown(&h);
+}
+END_TEST
+
+TEST_MAIN("resolver", retries_what_a_resolve_call_left_undone,
+	  leaves_faults_to_the_kernel_when_retries_run_out, stops_serving_an_unusable_fd, refuses_a_producer_index_behind_or_too_far_ahead,
 	  keeps_its_own_consumer_index, drains_a_bounded_number_of_records_then_yields)
