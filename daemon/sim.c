@@ -108,12 +108,6 @@ static void bit_clear(uint64_t *map, uint64_t bit)
 void sim_config_default(struct sim_config *ret)
 {
 	*ret = (struct sim_config) {
-		.workload = {
-			.kind = WORKLOAD_SEQUENTIAL,
-			.stride_pages = 8,
-			.zipf_exponent = 1.0,
-			.seed = 1,
-		},
 		.memory_bytes = UINT64_C(1) << 30,
 		.ndevices = 1,
 		.streams_per_device = 1,
@@ -121,6 +115,7 @@ void sim_config_default(struct sim_config *ret)
 		.ring_entries = 4096,
 		.fallback_pages = IOPF_FIXED_PAGES_DEFAULT,
 	};
+	workload_config_default(&ret->workload);
 }
 
 static int validate_config(const struct sim_config *c)
@@ -167,11 +162,9 @@ static int setup_streams(struct sim *s)
 	struct workload_config *w = &s->config.workload;
 	int r;
 
-	if (w->kind == WORKLOAD_HOTSET || w->kind == WORKLOAD_MIX) {
-		r = zipf_table_new(s->npages, w->zipf_exponent, &s->zipf);
-		if (r < 0)
-			return r;
-	}
+	r = workload_zipf_new(w, &s->zipf);
+	if (r < 0)
+		return r;
 	s->streams = calloc(s->nstreams, sizeof(*s->streams));
 	s->answered = calloc(s->nstreams, sizeof(*s->answered));
 	if (!s->streams || !s->answered)
@@ -208,6 +201,7 @@ int sim_new(const struct sim_config *c, struct sim **ret)
 	s->nstreams = c->ndevices * c->streams_per_device;
 	s->config.workload.npages = s->npages;
 	s->config.workload.nstreams = s->nstreams;
+	s->config.workload.ndevices = c->ndevices;
 	s->timeout_ns = SIM_TIMEOUT_DEFAULT_MS * UINT64_C(1000000);
 	s->min_deadline_ns = UINT64_MAX;
 	r = dma_layout_init(s->npages, c->nranges, &s->layout);
@@ -406,7 +400,7 @@ static bool run_stream(struct sim *s, struct sim_stream *st, uint32_t *tail)
 				return false;  /* idle until sim_access_start() */
 			st->access_asked = false;
 			page = st->access_page;
-		} else if (!workload_next(&st->wl, &page)) {
+		} else if (!workload_next(&st->wl, &page, NULL)) {
 			st->state = STREAM_DONE;
 			s->ndone++;
 			return false;
