@@ -33,6 +33,8 @@ static struct register_stored_fd *arg_stored;  /* VMs' fds from the service mana
 static size_t arg_nstored;
 static int arg_ready_fd = -1;
 static bool arg_json;
+static struct workload_trace *arg_trace;
+static const char *arg_trace_path;
 
 static void help(void)
 {
@@ -67,7 +69,15 @@ static void help(void)
 	       "  -n, --accesses=N          random and hot-set accesses in all\n"
 	       "                            (default one per page of memory)\n"
 	       "      --stride=PAGES        page step of the strided workload (default 8)\n"
-	       "      --zipf=EXPONENT       skew of the hot-set workload (default 1.0)\n"
+	       "      --zipf=EXPONENT       skew of the hot-set and phases workloads, 0 for\n"
+	       "                            uniform (default 1.0)\n"
+	       "      --message-size=SIZE   source and destination of each message (default 1M)\n"
+	       "      --messages=N          messages in all (default as many as fit in memory)\n"
+	       "      --reuse               every message of a queue uses the same two buffers\n"
+	       "      --phases=N            times the phases workload's hot set moves (default %u)\n"
+	       "      --working-set=SIZE    the phases workload's hot set (default 1/16 of memory)\n"
+	       "      --trace=FILE          accesses of the trace workload, lines of\n"
+	       "                            'DEVICE IOVA_HEX r|w'\n"
 	       "      --seed=N              random seed (default 1)\n"
 	       "      --pin-limit=SIZE      locked memory limit of the VM (default none)\n"
 	       "      --fallback-pages=N    the kernel's fallback window (default %u)\n"
@@ -75,7 +85,7 @@ static void help(void)
 	       program_invocation_short_name, program_invocation_short_name,
 	       program_invocation_short_name, REGISTER_SOCKET_PATH, workload_kind_list(),
 	       IOPF_ADAPTIVE_MIN_DEFAULT, IOPF_ADAPTIVE_MAX_DEFAULT, VFIO_IOPF_RESOLVE_MAX,
-	       VFIO_IOPF_RESOLVE_MAX, IOPF_FIXED_PAGES_DEFAULT);
+	       VFIO_IOPF_RESOLVE_MAX, WORKLOAD_PHASES_DEFAULT, IOPF_FIXED_PAGES_DEFAULT);
 }
 
 static _printf_(1, 2) int usage_error(const char *format, ...)
@@ -95,6 +105,12 @@ enum {
 	ARG_RANGES,
 	ARG_STRIDE,
 	ARG_ZIPF,
+	ARG_MESSAGE_SIZE,
+	ARG_MESSAGES,
+	ARG_REUSE,
+	ARG_PHASES,
+	ARG_WORKING_SET,
+	ARG_TRACE,
 	ARG_SEED,
 	ARG_PIN_LIMIT,
 	ARG_FALLBACK_PAGES,
@@ -120,6 +136,12 @@ static const struct option options[] = {
 	{ "accesses", required_argument, NULL, 'n' },
 	{ "stride", required_argument, NULL, ARG_STRIDE },
 	{ "zipf", required_argument, NULL, ARG_ZIPF },
+	{ "message-size", required_argument, NULL, ARG_MESSAGE_SIZE },
+	{ "messages", required_argument, NULL, ARG_MESSAGES },
+	{ "reuse", no_argument, NULL, ARG_REUSE },
+	{ "phases", required_argument, NULL, ARG_PHASES },
+	{ "working-set", required_argument, NULL, ARG_WORKING_SET },
+	{ "trace", required_argument, NULL, ARG_TRACE },
 	{ "seed", required_argument, NULL, ARG_SEED },
 	{ "pin-limit", required_argument, NULL, ARG_PIN_LIMIT },
 	{ "fallback-pages", required_argument, NULL, ARG_FALLBACK_PAGES },
@@ -139,6 +161,53 @@ static const char *option_name(int c)
 		if (opt->val == c)
 			return opt->name;
 	return "?";
+}
+
+/* Reads the trace file; a malformed line is a usage error that names it. */
+static int load_trace(const char *path)
+{
+	unsigned line = 0;
+	FILE *f;
+	int r;
+
+	if (arg_trace)
+		return usage_error("--trace given twice");
+	f = fopen(path, "re");
+	if (!f)
+		return log_error_errno(negative_errno(), "Failed to open the trace %s: %m", path);
+	r = workload_trace_parse(f, &arg_trace, &line);
+	fclose(f);
+	if (r == -ENOMEM || r == -EIO)
+		return log_error_errno(r, "Failed to read the trace %s: %m", path);
+	if (r < 0)
+		return usage_error("%s:%u: %s; expected 'DEVICE IOVA r|w' (DEVICE below %u)", path, line,
+				   r == -ERANGE ? "number out of range" :
+				   r == -E2BIG ? "too many accesses" : "malformed access",
+				   WORKLOAD_TRACE_DEVICES_MAX);
+	arg_trace_path = path;
+	arg_options.sim.workload.trace = arg_trace;
+	return 0;
+}
+
+/* Checks the trace against the simulated VM it is to run on. */
+static int check_trace(void)
+{
+	const struct sim_config *c = &arg_options.sim;
+	unsigned line;
+	uint64_t max_page;
+
+	if ((c->workload.kind == WORKLOAD_TRACE) != !!arg_trace)
+		return usage_error(arg_trace ? "--trace only applies to --simulate=trace" :
+					       "--simulate=trace needs --trace=FILE");
+	if (!arg_trace)
+		return 0;
+	if (workload_trace_devices(arg_trace) > c->ndevices)
+		return usage_error("%s names %u devices: give --devices=%u or more", arg_trace_path,
+				   workload_trace_devices(arg_trace), workload_trace_devices(arg_trace));
+	max_page = workload_trace_max_page(arg_trace, &line);
+	if (max_page >= c->memory_bytes >> IOPF_PAGE_SHIFT)
+		return usage_error("%s:%u: the address lies beyond --memory", arg_trace_path, line);
+	return 0;
 }
 
 /* Parses one option's value; on failure names the option and the bad value. */
@@ -205,9 +274,30 @@ static int parse_option(int c, const char *value)
 		break;
 	case ARG_ZIPF:
 		o->sim.workload.zipf_exponent = strtod(value, &end);
-		if (*end || !(o->sim.workload.zipf_exponent > 0 && o->sim.workload.zipf_exponent <= 10))
-			return usage_error("invalid --zipf '%s': an exponent in (0, 10]", value);
+		if (*end || end == value ||
+		    !(o->sim.workload.zipf_exponent >= 0 && o->sim.workload.zipf_exponent <= 10))
+			return usage_error("invalid --zipf '%s': an exponent in [0, 10]", value);
 		return 0;
+	case ARG_MESSAGE_SIZE:
+	case ARG_WORKING_SET:
+		r = parse_size(value, &pages);
+		if (r < 0 || pages == 0 || pages % IOPF_PAGE_SIZE)
+			return usage_error("invalid --%s '%s': a multiple of 4K, such as 1M",
+					   option_name(c), value);
+		*(c == ARG_MESSAGE_SIZE ? &o->sim.workload.message_pages :
+					  &o->sim.workload.working_set_pages) = pages >> IOPF_PAGE_SHIFT;
+		return 0;
+	case ARG_MESSAGES:
+		r = parse_u64(value, UINT64_C(1) << 40, &o->sim.workload.messages);
+		break;
+	case ARG_REUSE:
+		o->sim.workload.reuse = true;
+		return 0;
+	case ARG_PHASES:
+		r = parse_u32(value, 1u << 20, &o->sim.workload.phases);
+		break;
+	case ARG_TRACE:
+		return load_trace(value);
 	case ARG_SEED:
 		r = parse_u64(value, UINT64_MAX, &o->sim.workload.seed);
 		break;
@@ -235,7 +325,7 @@ static int parse_option(int c, const char *value)
 		return -EINVAL;
 	}
 	/* Counts of things: zero is never meaningful. */
-	if (r >= 0 && value[0] == '0' && c != ARG_SEED && c != ARG_TIMEOUT)
+	if (r >= 0 && value[0] == '0' && c != ARG_SEED && c != ARG_TIMEOUT && c != ARG_MESSAGES)
 		r = -EINVAL;
 	if (r < 0)
 		return usage_error("invalid --%s '%s'", option_name(c), value);
@@ -353,7 +443,8 @@ static int parse_argv(int argc, char *argv[])
 	if ((arg_options.sim.memory_bytes >> IOPF_PAGE_SHIFT) <
 	    (uint64_t)arg_options.sim.ndevices * arg_options.sim.streams_per_device)
 		return usage_error("--memory must hold at least one page per outstanding fault");
-	return 1;
+	r = check_trace();
+	return r < 0 ? r : 1;
 }
 
 static int serve(void)
@@ -420,8 +511,10 @@ int main(int argc, char *argv[])
 
 	log_open();
 	r = parse_argv(argc, argv);
-	if (r <= 0)
+	if (r <= 0) {
+		workload_trace_free(arg_trace);
 		return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
+	}
 
 	if (arg_workload)
 		r = simulate();
@@ -429,5 +522,6 @@ int main(int argc, char *argv[])
 		r = serve();
 	else
 		r = listen_and_serve();
+	workload_trace_free(arg_trace);
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -12,16 +12,15 @@
 #include <unistd.h>
 #include <linux/kcmp.h>
 
+#include "dma-layout.h"
 #include "macro.h"
 #include "policy.h"
 #include "ring.h"
 #include "sim.h"
 #include "time-util.h"
 
-#define SIM_RANGE_GAP (UINT64_C(1) << 30)      /* unmapped IOVA between DMA ranges */
 #define SIM_MEMORY_MAX (UINT64_C(1) << 40)
 #define SIM_STREAMS_MAX 4096u
-#define SIM_RANGES_MAX 64u
 #define SIM_TIMEOUT_DEFAULT_MS 1000u
 
 enum stream_state {
@@ -50,12 +49,6 @@ struct sim_stream {
 	int access_status;
 };
 
-struct sim_range {
-	uint64_t iova;
-	uint64_t first_page;
-	uint64_t npages;
-};
-
 struct sim {
 	struct sim_config config;
 	pthread_mutex_t lock;
@@ -66,7 +59,7 @@ struct sim {
 	bool sleeping;
 	bool stop;
 
-	struct sim_range ranges[SIM_RANGES_MAX];
+	struct dma_layout layout;
 	uint64_t *mapped;   /* bitmap over page indices: the IOMMU page table */
 	uint64_t *touched;  /* bitmap: pages some device accessed */
 	uint64_t npages;
@@ -115,12 +108,6 @@ static void bit_clear(uint64_t *map, uint64_t bit)
 void sim_config_default(struct sim_config *ret)
 {
 	*ret = (struct sim_config) {
-		.workload = {
-			.kind = WORKLOAD_SEQUENTIAL,
-			.stride_pages = 8,
-			.zipf_exponent = 1.0,
-			.seed = 1,
-		},
 		.memory_bytes = UINT64_C(1) << 30,
 		.ndevices = 1,
 		.streams_per_device = 1,
@@ -128,42 +115,7 @@ void sim_config_default(struct sim_config *ret)
 		.ring_entries = 4096,
 		.fallback_pages = IOPF_FIXED_PAGES_DEFAULT,
 	};
-}
-
-/* Equal DMA ranges with holes between them, like RAM split around an MMIO hole. */
-static void layout_ranges(struct sim *s)
-{
-	uint64_t per = s->npages / s->config.nranges, iova = 0, first = 0;
-
-	for (uint32_t r = 0; r < s->config.nranges; r++) {
-		uint64_t n = r == s->config.nranges - 1 ? s->npages - first : per;
-
-		s->ranges[r] = (struct sim_range) { .iova = iova, .first_page = first, .npages = n };
-		iova += (n << IOPF_PAGE_SHIFT) + SIM_RANGE_GAP;
-		first += n;
-	}
-}
-
-static const struct sim_range *range_of_page(const struct sim *s, uint64_t page)
-{
-	uint32_t lo = 0, hi = s->config.nranges - 1;
-
-	while (lo < hi) {
-		uint32_t mid = (lo + hi + 1) / 2;
-
-		if (s->ranges[mid].first_page <= page)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	return &s->ranges[lo];
-}
-
-static uint64_t page_iova(const struct sim *s, uint64_t page)
-{
-	const struct sim_range *rg = range_of_page(s, page);
-
-	return rg->iova + ((page - rg->first_page) << IOPF_PAGE_SHIFT);
+	workload_config_default(&ret->workload);
 }
 
 static int validate_config(const struct sim_config *c)
@@ -174,7 +126,7 @@ static int validate_config(const struct sim_config *c)
 		return -EINVAL;
 	if (streams == 0 || streams > SIM_STREAMS_MAX)
 		return -EINVAL;
-	if (c->nranges == 0 || c->nranges > SIM_RANGES_MAX)
+	if (c->nranges == 0 || c->nranges > DMA_RANGES_MAX)
 		return -EINVAL;
 	if (c->memory_bytes >> IOPF_PAGE_SHIFT < MAX(streams, (uint64_t)c->nranges))
 		return -EINVAL;
@@ -210,11 +162,9 @@ static int setup_streams(struct sim *s)
 	struct workload_config *w = &s->config.workload;
 	int r;
 
-	if (w->kind == WORKLOAD_HOTSET || w->kind == WORKLOAD_MIX) {
-		r = zipf_table_new(s->npages, w->zipf_exponent, &s->zipf);
-		if (r < 0)
-			return r;
-	}
+	r = workload_zipf_new(w, &s->zipf);
+	if (r < 0)
+		return r;
 	s->streams = calloc(s->nstreams, sizeof(*s->streams));
 	s->answered = calloc(s->nstreams, sizeof(*s->answered));
 	if (!s->streams || !s->answered)
@@ -251,9 +201,12 @@ int sim_new(const struct sim_config *c, struct sim **ret)
 	s->nstreams = c->ndevices * c->streams_per_device;
 	s->config.workload.npages = s->npages;
 	s->config.workload.nstreams = s->nstreams;
+	s->config.workload.ndevices = c->ndevices;
 	s->timeout_ns = SIM_TIMEOUT_DEFAULT_MS * UINT64_C(1000000);
 	s->min_deadline_ns = UINT64_MAX;
-	layout_ranges(s);
+	r = dma_layout_init(s->npages, c->nranges, &s->layout);
+	if (r < 0)
+		goto fail;
 
 	words = (s->npages + 63) / 64;
 	s->mapped = calloc(words, sizeof(uint64_t));
@@ -338,10 +291,10 @@ static int map_window(struct sim *s, uint64_t first, uint64_t n, uint64_t fault_
 /* The in-kernel fallback: the seed's fixed window around the fault. */
 static int map_fallback(struct sim *s, uint64_t page)
 {
-	const struct sim_range *rg = range_of_page(s, page);
+	const struct dma_range *rg = dma_layout_range_of_page(&s->layout, page);
 	struct iopf_policy fixed;
 	struct iopf_fault_view view = {
-		.iova = page_iova(s, page),
+		.iova = dma_layout_page_iova(&s->layout, page),
 		.dma_iova = rg->iova,
 		.dma_size = rg->npages << IOPF_PAGE_SHIFT,
 	};
@@ -392,12 +345,12 @@ static void answer_fallback(struct sim *s, struct sim_stream *st)
 
 static void write_record(struct sim *s, struct sim_stream *st, uint32_t tail)
 {
-	const struct sim_range *rg = range_of_page(s, st->fault_page);
+	const struct dma_range *rg = dma_layout_range_of_page(&s->layout, st->fault_page);
 	struct vfio_iopf_fault *f = iopf_ring_record(&s->ring, tail);
 
 	*f = (struct vfio_iopf_fault) {
 		.cookie = ((uint64_t)st->generation << 32) | (uint64_t)(st - s->streams + 1),
-		.iova = page_iova(s, st->fault_page),
+		.iova = dma_layout_page_iova(&s->layout, st->fault_page),
 		.dma_iova = rg->iova,
 		.dma_size = rg->npages << IOPF_PAGE_SHIFT,
 		.timestamp_ns = st->raised_ns,
@@ -447,7 +400,7 @@ static bool run_stream(struct sim *s, struct sim_stream *st, uint32_t *tail)
 				return false;  /* idle until sim_access_start() */
 			st->access_asked = false;
 			page = st->access_page;
-		} else if (!workload_next(&st->wl, &page)) {
+		} else if (!workload_next(&st->wl, &page, NULL)) {
 			st->state = STREAM_DONE;
 			s->ndone++;
 			return false;
@@ -733,10 +686,10 @@ static struct sim_stream *stream_of_cookie(struct sim *s, uint64_t cookie)
 
 /* Checks a resolver's window: page aligned, inside the fault's range, holding the fault. */
 static int check_window(const struct sim *s, const struct sim_stream *st,
-			const struct vfio_iopf_resolve_entry *e, const struct sim_range **ret_range)
+			const struct vfio_iopf_resolve_entry *e, const struct dma_range **ret_range)
 {
-	uint64_t fault_iova = page_iova(s, st->fault_page);
-	const struct sim_range *rg = range_of_page(s, st->fault_page);
+	uint64_t fault_iova = dma_layout_page_iova(&s->layout, st->fault_page);
+	const struct dma_range *rg = dma_layout_range_of_page(&s->layout, st->fault_page);
 	uint64_t end;
 
 	if ((e->map_iova | e->map_size) & (IOPF_PAGE_SIZE - 1))
@@ -754,7 +707,7 @@ static int check_window(const struct sim *s, const struct sim_stream *st,
 static int resolve_one(struct sim *s, const struct vfio_iopf_resolve_entry *e)
 {
 	struct sim_stream *st = stream_of_cookie(s, e->cookie);
-	const struct sim_range *rg;
+	const struct dma_range *rg;
 	int r;
 
 	if (!st)
@@ -830,7 +783,7 @@ int sim_release(struct sim *s, struct vfio_iopf_release *arg)
 
 	pthread_mutex_lock(&s->lock);
 	for (uint32_t i = 0; i < s->config.nranges; i++) {
-		const struct sim_range *rg = &s->ranges[i];
+		const struct dma_range *rg = &s->layout.ranges[i];
 		uint64_t from = MAX(arg->iova, rg->iova);
 		uint64_t to = MIN(end, rg->iova + (rg->npages << IOPF_PAGE_SHIFT));
 
@@ -928,8 +881,8 @@ int sim_range(const struct sim *s, uint32_t index, uint64_t *ret_iova, uint64_t 
 {
 	if (index >= s->config.nranges)
 		return -ENOENT;
-	*ret_iova = s->ranges[index].iova;
-	*ret_size = s->ranges[index].npages << IOPF_PAGE_SHIFT;
+	*ret_iova = s->layout.ranges[index].iova;
+	*ret_size = s->layout.ranges[index].npages << IOPF_PAGE_SHIFT;
 	return 0;
 }
 
@@ -947,7 +900,7 @@ int sim_access_start(struct sim *s, uint32_t dev, uint64_t iova, bool write)
 		goto out;
 	}
 	for (uint32_t i = 0; i < s->config.nranges; i++) {
-		const struct sim_range *rg = &s->ranges[i];
+		const struct dma_range *rg = &s->layout.ranges[i];
 
 		if (iova >= rg->iova && iova - rg->iova < rg->npages << IOPF_PAGE_SHIFT) {
 			st->access_page = rg->first_page + ((iova - rg->iova) >> IOPF_PAGE_SHIFT);

@@ -147,6 +147,7 @@ int simulate_run(const struct simulate_options *o, struct simulate_result *ret)
 	_cleanup_(resolver_freep) struct resolver *resolver = NULL;
 	struct run_state st = { 0 };
 	struct iopf_backend backend;
+	struct workload_config w;
 	int r;
 
 	r = sim_new(&o->sim, &sim);
@@ -162,13 +163,11 @@ int simulate_run(const struct simulate_options *o, struct simulate_result *ret)
 
 	st.sim = sim;
 	st.resolver = resolver;
-	st.total_accesses = workload_total_accesses(&(struct workload_config) {
-		.kind = o->sim.workload.kind,
-		.npages = o->sim.memory_bytes >> IOPF_PAGE_SHIFT,
-		.nstreams = o->sim.ndevices * o->sim.streams_per_device,
-		.accesses = o->sim.workload.accesses,
-		.stride_pages = o->sim.workload.stride_pages,
-	});
+	w = o->sim.workload;
+	w.npages = o->sim.memory_bytes >> IOPF_PAGE_SHIFT;
+	w.nstreams = o->sim.ndevices * o->sim.streams_per_device;
+	w.ndevices = o->sim.ndevices;
+	st.total_accesses = workload_total_accesses(&w);
 
 	r = run_loop(&st, o->progress);
 	if (r < 0)

@@ -18,7 +18,7 @@ for iopfd in "$top_builddir/iopfd" "$top_builddir/tests/iopfd-san"; do
 	echo "== $iopfd"
 
 	out=$("$iopfd" --simulate nosuch 2>&1); rc=$?
-	[ $rc -eq 2 ] && grep -q "unknown workload 'nosuch'; valid workloads: sequential, strided, random, hotset, mix" <<<"$out"
+	[ $rc -eq 2 ] && grep -q "unknown workload 'nosuch'; valid workloads: sequential, strided, random, hotset, mix, messages, phases, trace" <<<"$out"
 	check "unknown workload lists the valid ones" $?
 
 	out=$("$iopfd" 2>&1); rc=$?
@@ -27,7 +27,8 @@ for iopfd in "$top_builddir/iopfd" "$top_builddir/tests/iopfd-san"; do
 
 	for bad in "--policy=fixed:0" "--policy=bogus" "--memory=1000" "--memory=1Q" "--devices=0" \
 		   "--devices=x" "--batch=1025" "--ring-entries=100" "--zipf=-1" "--pin-limit=12" \
-		   "--queue-depth=4097" "--no-such-option"; do
+		   "--queue-depth=4097" "--message-size=1000" "--phases=0" "--working-set=0" \
+		   "--no-such-option"; do
 		out=$("$iopfd" --simulate random $bad 2>&1); rc=$?
 		[ $rc -eq 2 ] && grep -q "Try '.*--help'" <<<"$out"
 		check "rejects $bad with status 2" $?
@@ -64,6 +65,36 @@ for iopfd in "$top_builddir/iopfd" "$top_builddir/tests/iopfd-san"; do
 	out=$("$iopfd" --simulate random --ready-fd=3 2>&1); rc=$?
 	[ $rc -eq 2 ] && grep -q -- "--ready-fd does not apply to --simulate" <<<"$out"
 	check "--ready-fd refused with --simulate" $?
+
+	trace=$(mktemp)
+	printf '# device iova r|w\n0 0x1000 r\n\n1 2000 w\n1 0x3000 x\n' >"$trace"
+	out=$("$iopfd" --simulate trace --trace "$trace" --devices 2 2>&1); rc=$?
+	[ $rc -eq 2 ] && grep -q "$trace:5: malformed access" <<<"$out"
+	check "a malformed trace line is named" $?
+	printf '# device iova r|w\n0 0x1000 r\n\n1 2000 w\n1 0x300000 r\n' >"$trace"
+	out=$("$iopfd" --simulate trace --trace "$trace" 2>&1); rc=$?
+	[ $rc -eq 2 ] && grep -q "names 2 devices: give --devices=2 or more" <<<"$out"
+	check "a trace needs its devices" $?
+	out=$("$iopfd" --simulate trace --trace "$trace" --devices 2 --memory 1M 2>&1); rc=$?
+	[ $rc -eq 2 ] && grep -q "$trace:5: the address lies beyond --memory" <<<"$out"
+	check "a trace must fit in memory" $?
+	out=$("$iopfd" --simulate trace 2>&1); rc=$?
+	[ $rc -eq 2 ] && grep -q "needs --trace=FILE" <<<"$out"
+	check "--simulate=trace needs a trace" $?
+	out=$("$iopfd" --simulate random --trace "$trace" 2>&1); rc=$?
+	[ $rc -eq 2 ] && grep -q -- "--trace only applies to --simulate=trace" <<<"$out"
+	check "--trace only with the trace workload" $?
+	out=$("$iopfd" --simulate trace --trace "$trace" --devices 2 --memory 4M --json); rc=$?
+	[ $rc -eq 0 ] && grep -q '"accesses": 3,' <<<"$out"
+	check "a trace replays" $?
+	rm -f "$trace"
+	out=$("$iopfd" --simulate messages --memory 64M --message-size 10M --messages 2 --reuse \
+		--policy fixed:512 --json); rc=$?
+	[ $rc -eq 0 ] && grep -q '"accesses": 10240,' <<<"$out" && grep -q '"faults": 12,' <<<"$out"
+	check "reused 10 MiB messages fault 12 times at 512-page windows" $?
+	out=$("$iopfd" --simulate phases --memory 64M --phases 4 --working-set 4M --zipf 0 --json); rc=$?
+	[ $rc -eq 0 ] && grep -q '"accesses": 16384,' <<<"$out"
+	check "phases with a uniform working set" $?
 
 	out=$("$iopfd" --help); rc=$?
 	[ $rc -eq 0 ] && grep -q -- "--simulate=WORKLOAD" <<<"$out"

@@ -42,9 +42,32 @@ static void assert_consistent(const struct simulate_options *o, const struct sim
 	}
 }
 
+/* Each of three devices streams through 2 MiB of its own, writing every other page. */
+static struct workload_trace *three_device_trace(void)
+{
+	struct workload_trace *t;
+	unsigned line;
+	char *text;
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "# device iova r|w\n");
+	for (unsigned page = 0; page < 512; page++)
+		for (unsigned dev = 0; dev < 3; dev++)
+			fprintf(f, "%u %#x %c\n", dev, (dev * 1024 + page) << 12, page % 2 ? 'w' : 'r');
+	ck_assert_int_eq(fclose(f), 0);
+	f = fmemopen(text, len, "r");
+	ck_assert_int_eq(workload_trace_parse(f, &t, &line), 0);
+	fclose(f);
+	free(text);
+	return t;
+}
+
 START_TEST(every_workload_and_policy)
 {
 	const char *policies[] = { "exact", "fixed", "fixed:16", "adaptive" };
+	struct workload_trace *trace = three_device_trace();
 
 	for (int k = 0; k < _WORKLOAD_MAX; k++)
 		for (size_t p = 0; p < sizeof(policies) / sizeof(policies[0]); p++) {
@@ -52,12 +75,14 @@ START_TEST(every_workload_and_policy)
 			struct simulate_result r;
 
 			o.sim.nranges = 3;
+			o.sim.workload.trace = trace;
 			ck_assert_int_eq(simulate_run(&o, &r), 0);
 			assert_consistent(&o, &r);
 			ck_assert_uint_gt(r.sim.faults, 0);
 			if (p == 0)
 				ck_assert_uint_eq(r.sim.mapped_pages, r.sim.touched_pages);
 		}
+	workload_trace_free(trace);
 }
 END_TEST
 

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Description: the device-time model reproduces the seed's rows, answers
+ * every fault once, is deterministic, and its device time moves the way its
+ * costs and queue depth say it must.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "check-helpers.h"
+#include "model.h"
+
+static struct model_config config(enum workload_kind kind, const char *policy, uint64_t memory,
+				  uint32_t devices, uint32_t depth)
+{
+	struct model_config c;
+
+	model_config_default(&c);
+	c.workload.kind = kind;
+	c.memory_bytes = memory;
+	c.ndevices = devices;
+	c.depth = depth;
+	ck_assert_int_eq(iopf_policy_parse(policy, &c.policy), 0);
+	return c;
+}
+
+static struct model_result run(const struct model_config *c)
+{
+	struct model_result r;
+
+	ck_assert_int_eq(model_run(c, &r), 0);
+	return r;
+}
+
+/* The seed's message rows, resolved in the kernel: no wake-up. */
+static struct model_result seed_row(uint64_t message_pages, const char *policy, uint64_t messages)
+{
+	struct model_config c = config(WORKLOAD_MESSAGES, policy, UINT64_C(1) << 30, 1, 1);
+
+	c.workload.message_pages = message_pages;
+	c.workload.messages = messages;
+	c.cost.wakeup_us = 0;
+	return run(&c);
+}
+
+START_TEST(seed_rows_reproduce)
+{
+	struct model_result small = seed_row(256, "fixed:1", 8);
+	struct model_result large = seed_row(2560, "fixed:512", 8);
+
+	/* 1 MiB messages, 1-page windows: 518 faults, 63.4 % in the seed. */
+	ck_assert_uint_eq(small.faults, 8 * 512);
+	ck_assert_double_eq_tol(small.slowdown, cost_seed_rows[0].slowdown, 0.02);
+	/* 10 MiB fresh messages, 512-page windows: 13 faults, 32.6 % in the seed. */
+	ck_assert_uint_ge(large.faults, 8 * 12);
+	ck_assert_uint_le(large.faults, 8 * 14);
+	ck_assert_double_eq_tol(large.slowdown, cost_seed_rows[1].slowdown, 0.03);
+	ck_assert_uint_eq(large.write_faults * 2, large.faults);
+}
+END_TEST
+
+START_TEST(reused_buffers_fault_once)
+{
+	struct model_config c = config(WORKLOAD_MESSAGES, "fixed:512", UINT64_C(1) << 30, 1, 1);
+	struct model_result fresh, reused;
+
+	c.workload.message_pages = 2560;
+	c.workload.messages = 8;
+	fresh = run(&c);
+	c.workload.reuse = true;
+	reused = run(&c);
+	ck_assert_uint_eq(reused.faults * 8, fresh.faults);
+	ck_assert_uint_eq(reused.accesses, fresh.accesses);
+	ck_assert_double_lt(reused.slowdown, fresh.slowdown);
+}
+END_TEST
+
+START_TEST(static_pinning_costs_nothing)
+{
+	for (int k = 0; k < WORKLOAD_TRACE; k++) {
+		struct model_config c = config(k, "exact", 64u << 20, 2, 3);
+		struct model_result r;
+
+		c.static_pinning = true;
+		r = run(&c);
+		ck_assert_uint_eq(r.faults, 0);
+		ck_assert_double_eq(r.slowdown, 0);
+		ck_assert_double_eq(r.device_us, r.static_us);
+		ck_assert_uint_eq(r.peak_pinned_pages, (64u << 20) >> IOPF_PAGE_SHIFT);
+		ck_assert_double_eq(r.mean_pinned_pages, (double)r.peak_pinned_pages);
+		ck_assert_uint_gt(r.accesses, 0);
+	}
+}
+END_TEST
+
+START_TEST(every_fault_answered_once)
+{
+	const char *policies[] = { "exact", "fixed:16", "fixed:512", "adaptive" };
+
+	for (int k = 0; k < WORKLOAD_TRACE; k++)
+		for (size_t p = 0; p < sizeof(policies) / sizeof(policies[0]); p++)
+			for (uint32_t batch = 1; batch <= 1024; batch *= 32) {
+				struct model_config c = config(k, policies[p], 64u << 20, 3, 5);
+				struct workload_config w = c.workload;
+				struct model_result r;
+
+				c.nranges = 3;
+				c.batch_max = batch;
+				r = run(&c);
+				w.npages = c.memory_bytes >> IOPF_PAGE_SHIFT;
+				w.nstreams = 15;
+				w.ndevices = 3;
+				ck_assert_uint_gt(r.faults, 0);
+				ck_assert_uint_eq(r.answered, r.faults);
+				ck_assert_uint_eq(r.accesses, workload_total_accesses(&w));
+				ck_assert_uint_le(r.touched_pages, r.mapped_pages);
+				ck_assert_uint_eq(r.peak_pinned_pages, r.mapped_pages);
+				ck_assert_double_le(r.mean_pinned_pages, (double)r.peak_pinned_pages);
+				ck_assert_uint_ge(r.batches, (r.faults + batch - 1) / batch);
+				ck_assert_uint_le(r.batches, r.faults);
+				ck_assert_double_gt(r.slowdown, 0);
+				if (p == 0)
+					ck_assert_uint_eq(r.mapped_pages, r.touched_pages);
+			}
+}
+END_TEST
+
+START_TEST(device_time_grows_with_every_cost)
+{
+	struct model_config base = config(WORKLOAD_RANDOM, "fixed:16", 64u << 20, 2, 4);
+	double *fields[] = { &base.cost.fault_us, &base.cost.page_us, &base.cost.wakeup_us };
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		double orig = *fields[i], prev = 0;
+
+		for (double scale = 0; scale <= 8; scale = scale ? scale * 2 : 0.5) {
+			struct model_result r;
+
+			*fields[i] = orig * scale;
+			r = run(&base);
+			ck_assert_msg(r.device_us > prev, "cost %zu x%.1f: %f us, not above %f us", i,
+				      scale, r.device_us, prev);
+			prev = r.device_us;
+		}
+		*fields[i] = orig;
+	}
+}
+END_TEST
+
+START_TEST(deterministic)
+{
+	for (int k = 0; k < WORKLOAD_TRACE; k++) {
+		struct model_config c = config(k, "adaptive", 64u << 20, 4, 16);
+		struct model_result a = run(&c), b = run(&c);
+
+		ck_assert_mem_eq(&a, &b, sizeof(a));
+		c.workload.seed++;
+		b = run(&c);
+		if (k == WORKLOAD_RANDOM)
+			ck_assert(a.device_us != b.device_us);
+	}
+}
+END_TEST
+
+START_TEST(lanes_overlap_their_stalls)
+{
+	struct model_config c = config(WORKLOAD_RANDOM, "exact", 64u << 20, 1, 1);
+	struct model_result one, four;
+
+	one = run(&c);
+	c.depth = 4;
+	four = run(&c);
+	/* The same device bandwidth shared by four lanes: equal transfer time. */
+	ck_assert_double_eq_tol(four.static_us, one.static_us, one.static_us * 1e-3);
+	ck_assert_uint_eq(four.accesses, one.accesses);
+	/* While one lane waits for its fault the others move data, and faults share wake-ups. */
+	ck_assert_double_lt(four.device_us, one.device_us);
+	ck_assert_uint_lt(four.batches, one.batches);
+}
+END_TEST
+
+START_TEST(trace_replays)
+{
+	const char *text = "# two devices read the same eight pages, device 1 also writes\n"
+			   "0 0 r\n0 1000 r\n0 2000 r\n0 3000 r\n0 4000 r\n0 5000 r\n0 6000 r\n0 7000 r\n"
+			   "1 0 w\n1 1000 r\n1 2000 r\n1 3000 r\n1 4000 r\n1 5000 r\n1 6000 r\n1 7000 w\n";
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	struct model_config c = config(WORKLOAD_TRACE, "exact", 1u << 20, 2, 1);
+	struct workload_trace *t;
+	struct model_result r;
+	unsigned line;
+
+	ck_assert_int_eq(workload_trace_parse(f, &t, &line), 0);
+	fclose(f);
+	c.workload.trace = t;
+	r = run(&c);
+	ck_assert_uint_eq(r.accesses, 16);
+	ck_assert_uint_eq(r.touched_pages, 8);
+	/* Both devices fault on the first page they race for; later ones the leader maps. */
+	ck_assert_uint_ge(r.faults, 8);
+	ck_assert_uint_eq(r.answered, r.faults);
+	c.ndevices = 1;
+	ck_assert_int_eq(model_run(&c, &r), -EINVAL);
+	c.ndevices = 2;
+	c.memory_bytes = 7 * IOPF_PAGE_SIZE;
+	ck_assert_int_eq(model_run(&c, &r), -ERANGE);
+	workload_trace_free(t);
+}
+END_TEST
+
+START_TEST(bad_configs_refused)
+{
+	struct model_config c = config(WORKLOAD_RANDOM, "exact", 1u << 20, 1, 1);
+	struct model_result r;
+
+	c.depth = 0;
+	ck_assert_int_eq(model_run(&c, &r), -EINVAL);
+	c = config(WORKLOAD_RANDOM, "exact", 1000, 1, 1);
+	ck_assert_int_eq(model_run(&c, &r), -EINVAL);
+	c = config(WORKLOAD_RANDOM, "exact", 1u << 20, 1, 1);
+	c.cost.page_us = -1;
+	ck_assert_int_eq(model_run(&c, &r), -EINVAL);
+	c = config(WORKLOAD_RANDOM, "exact", 1u << 20, 1, 1);
+	c.cost.device_bytes_per_us = 0;
+	ck_assert_int_eq(model_run(&c, &r), -EINVAL);
+	c = config(WORKLOAD_RANDOM, "exact", 1u << 20, 64, 65);
+	ck_assert_int_eq(model_run(&c, &r), -EINVAL);
+}
+END_TEST
+
+TEST_MAIN("model", seed_rows_reproduce, reused_buffers_fault_once, static_pinning_costs_nothing,
+	  every_fault_answered_once, device_time_grows_with_every_cost, deterministic,
+	  lanes_overlap_their_stalls, trace_replays, bad_configs_refused)
