@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <assert.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,52 +14,68 @@
 #define GIB (UINT64_C(1) << 30)
 
 enum event_kind {
-	EVENT_LANE,   /* a lane makes its next access */
+	EVENT_DEVICE, /* a device may issue its next access */
 	EVENT_TAKE,   /* the resolver, awake, takes a batch */
-	EVENT_ANSWER, /* the resolver has mapped a fault's window and answers it */
+	EVENT_ANSWER, /* a fault is answered: its access may move data */
+	EVENT_IDLE,   /* the resolver is done with its batch */
 };
 
 struct event {
 	double at;
 	uint64_t seq;  /* ties go in the order events were made: deterministic */
 	enum event_kind kind;
-	uint32_t lane;
+	uint32_t dev;
+	uint32_t slot;
 };
 
-struct lane {
+/* An access the device has issued and not completed. */
+struct slot {
+	uint64_t page;
+	double ready_at;      /* when its translation was there */
+	bool ready;
+};
+
+/*
+ * One device: a queue of up to depth accesses in flight, issued in order,
+ * and a DMA engine that moves them in order (see model.h).
+ */
+struct device {
 	struct workload_stream wl;
-	uint32_t dev;
-	double resumed_at;    /* when it last started running */
-	uint64_t since;       /* accesses since then */
-	uint64_t done;        /* accesses in all */
-	uint64_t page;        /* the access under way */
-	bool write;
-	bool pending;         /* page is still to be accessed (it faulted, or is next) */
+	struct slot *slots;        /* access k in slots[k % depth] */
+	double *completion;        /* when access k finished, in completion[k % depth] */
+	uint64_t issued, completed;
+	double last_issue, last_completion;
+	uint64_t next_page;        /* the access to issue next, if has_next */
+	bool next_write;
+	bool has_next;
+	bool exhausted;            /* the workload has nothing more */
 	double finished_at;
-	/* the window of its fault, while the resolver maps it */
-	uint64_t window_first;
-	uint64_t window_pages;
+	bool scheduled;            /* an EVENT_DEVICE for it is in the heap */
+};
+
+/* A fault waiting for the resolver: the device and the slot of its access. */
+struct fault_ref {
+	uint32_t dev;
+	uint32_t slot;
 };
 
 struct model {
 	const struct model_config *config;
 	struct dma_layout layout;
 	struct zipf_table *zipf;
-	uint64_t *mapped;
+	double *mapped_at;    /* per page: when its mapping is there; INFINITY if never */
 	uint64_t *touched;
-	struct lane *lanes;
-	uint32_t nlanes;
-	struct iopf_device_state *devices;
+	struct device *devs;
+	struct iopf_device_state *policy_state;
+	struct iopf_window *tails; /* answer_early: the windows of a batch, mapped after it */
 	double access_us;
 
 	struct event *heap;
-	uint32_t nevents;
+	uint32_t nevents, heap_max;
 	uint64_t seq;
 
-	uint32_t *queue;      /* lanes with a fault not taken yet, FIFO */
-	uint32_t queue_head, queue_len;
-	uint32_t *batch;      /* the faults the resolver is working through */
-	uint32_t batch_len, batch_pos;
+	struct fault_ref *queue;   /* faults not taken yet, FIFO */
+	uint32_t queue_head, queue_len, queue_max;
 	bool resolver_busy;
 
 	uint64_t pinned;
@@ -86,11 +103,12 @@ static bool before(const struct event *a, const struct event *b)
 	return a->at < b->at || (a->at == b->at && a->seq < b->seq);
 }
 
-static void push(struct model *m, double at, enum event_kind kind, uint32_t lane)
+static void push(struct model *m, double at, enum event_kind kind, uint32_t dev, uint32_t slot)
 {
 	uint32_t i = m->nevents++;
 
-	m->heap[i] = (struct event) { .at = at, .seq = m->seq++, .kind = kind, .lane = lane };
+	assert(i < m->heap_max);
+	m->heap[i] = (struct event) { .at = at, .seq = m->seq++, .kind = kind, .dev = dev, .slot = slot };
 	while (i > 0 && before(&m->heap[i], &m->heap[(i - 1) / 2])) {
 		struct event t = m->heap[i];
 
@@ -128,21 +146,9 @@ static bool bit_test(const uint64_t *map, uint64_t bit)
 	return map[bit / 64] & (UINT64_C(1) << (bit % 64));
 }
 
-/* Counts the clear bits in [first, first + n), and with @set sets them. */
-static uint64_t bits_fill(uint64_t *map, uint64_t first, uint64_t n, bool set)
+static void bit_set(uint64_t *map, uint64_t bit)
 {
-	uint64_t added = 0, end = first + n;
-
-	while (first < end) {
-		uint64_t word = first / 64, lo = first % 64, hi = MIN(end - word * 64, UINT64_C(64));
-		uint64_t mask = (hi == 64 ? ~UINT64_C(0) : (UINT64_C(1) << hi) - 1) & ~((UINT64_C(1) << lo) - 1);
-
-		added += (uint64_t)__builtin_popcountll(mask & ~map[word]);
-		if (set)
-			map[word] |= mask;
-		first = word * 64 + hi;
-	}
-	return added;
+	map[bit / 64] |= UINT64_C(1) << (bit % 64);
 }
 
 static void pinned_add(struct model *m, double at, uint64_t pages)
@@ -153,118 +159,185 @@ static void pinned_add(struct model *m, double at, uint64_t pages)
 	m->result.peak_pinned_pages = MAX(m->result.peak_pinned_pages, m->pinned);
 }
 
-static double lane_time(const struct model *m, const struct lane *l)
+static void fault(struct model *m, uint32_t dev, uint32_t slot, bool write, double at)
 {
-	/* Not a running sum: a lane that never stalls ends at exactly done * access_us. */
-	return l->resumed_at + (double)l->since * m->access_us;
-}
-
-static void fault(struct model *m, struct lane *l, double at)
-{
-	uint32_t id = (uint32_t)(l - m->lanes);
-
 	m->result.faults++;
-	m->result.write_faults += l->write;
-	m->queue[(m->queue_head + m->queue_len++) % m->nlanes] = id;
+	m->result.write_faults += write;
+	assert(m->queue_len < m->queue_max);
+	m->queue[(m->queue_head + m->queue_len++) % m->queue_max] = (struct fault_ref) { dev, slot };
 	if (!m->resolver_busy) {
 		m->resolver_busy = true;
-		push(m, at + m->config->cost.wakeup_us, EVENT_TAKE, 0);
+		push(m, at + m->config->cost.wakeup_us, EVENT_TAKE, 0, 0);
+	}
+}
+
+/* The engine moves ready accesses in order, one access_us each. */
+static void device_complete(struct model *m, struct device *d)
+{
+	uint32_t depth = m->config->depth;
+
+	while (d->completed < d->issued) {
+		const struct slot *s = &d->slots[d->completed % depth];
+
+		if (!s->ready)
+			return;
+		d->last_completion = MAX(s->ready_at, d->last_completion) + m->access_us;
+		d->completion[d->completed % depth] = d->last_completion;
+		d->completed++;
 	}
 }
 
 /*
- * Runs a lane, due now, until it faults, finishes, or another event is due
- * before its next access.
+ * Issues what device @dev can issue by @now: work arrives at the device's
+ * rate, and access k waits for access k - depth to finish.  Schedules itself
+ * for the next issue, or waits for an answer when its queue is full.
  */
-static void lane_run(struct model *m, struct lane *l)
+static void device_run(struct model *m, uint32_t dev, double now)
 {
-	for (bool due = true;; due = false) {
-		double at = lane_time(m, l);
+	struct device *d = &m->devs[dev];
+	uint32_t depth = m->config->depth;
 
-		if (!l->pending) {
-			if (!workload_next(&l->wl, &l->page, &l->write)) {
-				l->finished_at = at;
-				return;
-			}
-			l->pending = true;
+	for (;;) {
+		struct slot *s;
+		double at;
+
+		device_complete(m, d);
+		if (!d->has_next && !d->exhausted) {
+			d->has_next = workload_next(&d->wl, &d->next_page, &d->next_write);
+			d->exhausted = !d->has_next;
 		}
-		/* Anything due by then (answers mapping pages, other lanes) goes first. */
-		if (!due && m->nevents > 0 && m->heap[0].at <= at) {
-			push(m, at, EVENT_LANE, (uint32_t)(l - m->lanes));
+		if (d->exhausted) {
+			if (d->completed == d->issued)
+				d->finished_at = d->last_completion;
 			return;
 		}
-		if (!bit_test(m->mapped, l->page)) {
-			fault(m, l, at);
+		if (d->issued - d->completed >= depth)
+			return;
+		at = MAX(d->last_issue, (double)d->issued * m->access_us);
+		if (d->issued >= depth)
+			at = MAX(at, d->completion[(d->issued - depth) % depth]);
+		if (at > now) {
+			/* one is enough: it was computed from what is known now, too */
+			if (!d->scheduled)
+				push(m, at, EVENT_DEVICE, dev, 0);
+			d->scheduled = true;
 			return;
 		}
-		bits_fill(m->touched, l->page, 1, true);
-		l->pending = false;
-		l->since++;
-		l->done++;
+		s = &d->slots[d->issued % depth];
+		*s = (struct slot) { .page = d->next_page };
+		d->has_next = false;
+		d->last_issue = now;
+		bit_set(m->touched, s->page);
+		if (m->mapped_at[s->page] <= now) {
+			s->ready = true;
+			s->ready_at = now;
+		} else {
+			fault(m, dev, (uint32_t)(d->issued % depth), d->next_write, now);
+		}
+		d->issued++;
 	}
 }
 
-/* The resolver starts on the next fault of its batch: asks the policy, prices the window. */
-static void resolve_next(struct model *m, double at)
+/* Maps the not yet mapped pages of [first, first + n) from @at on; returns when it is done. */
+static double map_pages(struct model *m, uint64_t first, uint64_t n, double at, double start)
 {
-	struct lane *l = &m->lanes[m->batch[m->batch_pos++]];
-	const struct dma_range *rg = dma_layout_range_of_page(&m->layout, l->page);
+	uint64_t added = 0;
+
+	for (uint64_t p = first; p < first + n; p++)
+		if (m->mapped_at[p] == INFINITY) {
+			added++;
+			m->mapped_at[p] = at + (double)added * m->config->cost.page_us;
+		}
+	pinned_add(m, start, added);
+	m->result.mapped_pages += added;
+	return at + (double)added * m->config->cost.page_us;
+}
+
+/* The policy's window for the fault of @f, as pages. */
+static void fault_window(struct model *m, const struct fault_ref *f, uint64_t *ret_first,
+			 uint64_t *ret_pages)
+{
+	uint64_t page = m->devs[f->dev].slots[f->slot].page;
+	const struct dma_range *rg = dma_layout_range_of_page(&m->layout, page);
 	struct iopf_fault_view view = {
-		.iova = dma_layout_page_iova(&m->layout, l->page),
+		.iova = dma_layout_page_iova(&m->layout, page),
 		.dma_iova = rg->iova,
 		.dma_size = rg->npages << IOPF_PAGE_SHIFT,
 	};
-	struct iopf_window w = iopf_policy_window(&m->config->policy, &m->devices[l->dev], &view);
+	struct iopf_window w = iopf_policy_window(&m->config->policy, &m->policy_state[f->dev], &view);
 
 	/* The policy's contract: page aligned, in the range, holding the fault. */
 	assert(w.iova >= rg->iova && w.iova + w.size <= view.dma_iova + view.dma_size);
 	assert(w.iova <= view.iova && view.iova < w.iova + w.size);
-	l->window_first = rg->first_page + ((w.iova - rg->iova) >> IOPF_PAGE_SHIFT);
-	l->window_pages = w.size >> IOPF_PAGE_SHIFT;
-	push(m, at + cost_fault_us(&m->config->cost,
-				   bits_fill(m->mapped, l->window_first, l->window_pages, false)),
-	     EVENT_ANSWER, (uint32_t)(l - m->lanes));
+	*ret_first = rg->first_page + ((w.iova - rg->iova) >> IOPF_PAGE_SHIFT);
+	*ret_pages = w.size >> IOPF_PAGE_SHIFT;
 }
 
+/*
+ * The resolver works through a batch: per fault, the policy's window, pinned
+ * and mapped before the answer; or, with answer_early, only the faulting
+ * page before the answer and every window's rest after the batch's answers,
+ * from the faulting page up, then below it.
+ */
 static void take(struct model *m, double at)
 {
-	m->batch_len = MIN(m->queue_len, m->config->batch_max);
-	m->batch_pos = 0;
-	for (uint32_t i = 0; i < m->batch_len; i++)
-		m->batch[i] = m->queue[(m->queue_head + i) % m->nlanes];
-	m->queue_head = (m->queue_head + m->batch_len) % m->nlanes;
-	m->queue_len -= m->batch_len;
+	uint32_t n = MIN(m->queue_len, m->config->batch_max);
+	double t = at;
+
 	m->result.batches++;
-	resolve_next(m, at);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct fault_ref *f = &m->queue[(m->queue_head + i) % m->queue_max];
+		uint64_t first, pages, page = m->devs[f->dev].slots[f->slot].page;
+
+		fault_window(m, f, &first, &pages);
+		t += m->config->cost.fault_us;
+		if (m->config->answer_early) {
+			t = map_pages(m, page, 1, t, at);
+			m->tails[i] = (struct iopf_window) { .iova = first, .size = pages };
+		} else {
+			t = map_pages(m, first, pages, t, at);
+		}
+		push(m, t, EVENT_ANSWER, f->dev, f->slot);
+	}
+	for (uint32_t i = 0; m->config->answer_early && i < n; i++) {
+		const struct fault_ref *f = &m->queue[(m->queue_head + i) % m->queue_max];
+		uint64_t page = m->devs[f->dev].slots[f->slot].page;
+		uint64_t first = m->tails[i].iova, end = first + m->tails[i].size;
+
+		t = map_pages(m, page, end - page, t, at);
+		t = map_pages(m, first, page - first, t, at);
+	}
+	m->queue_head = (m->queue_head + n) % m->queue_max;
+	m->queue_len -= n;
+	push(m, t, EVENT_IDLE, 0, 0);
 }
 
-static void answer(struct model *m, struct lane *l, double at)
+static void answer(struct model *m, const struct event *e)
 {
-	uint64_t added = bits_fill(m->mapped, l->window_first, l->window_pages, true);
+	struct slot *s = &m->devs[e->dev].slots[e->slot];
 
-	pinned_add(m, at, added);
-	m->result.mapped_pages += added;
 	m->result.answered++;
-	l->resumed_at = at;
-	l->since = 0;
-	push(m, at, EVENT_LANE, (uint32_t)(l - m->lanes));
+	s->ready = true;
+	s->ready_at = e->at;
+	device_run(m, e->dev, e->at);
+}
 
-	if (m->batch_pos < m->batch_len)
-		resolve_next(m, at);
-	else if (m->queue_len > 0)
-		push(m, at + m->config->cost.wakeup_us, EVENT_TAKE, 0);
+static void idle(struct model *m, double at)
+{
+	if (m->queue_len > 0)
+		push(m, at + m->config->cost.wakeup_us, EVENT_TAKE, 0, 0);
 	else
 		m->resolver_busy = false;
 }
 
 static int validate(const struct model_config *c)
 {
-	uint64_t streams = (uint64_t)c->ndevices * c->depth;
+	uint64_t slots = (uint64_t)c->ndevices * c->depth;
 	const struct cost_model *k = &c->cost;
 
 	if (c->memory_bytes == 0 || c->memory_bytes % IOPF_PAGE_SIZE)
 		return -EINVAL;
-	if (streams == 0 || streams > MODEL_STREAMS_MAX || c->batch_max == 0)
+	if (c->ndevices == 0 || c->depth == 0 || slots > MODEL_SLOTS_MAX || c->batch_max == 0)
 		return -EINVAL;
 	if (!(k->device_bytes_per_us > 0) || !(k->fault_us >= 0) || !(k->page_us >= 0) ||
 	    !(k->wakeup_us >= 0))
@@ -276,13 +349,17 @@ static struct model *model_free(struct model *m)
 {
 	if (m) {
 		zipf_table_free(m->zipf);
-		free(m->mapped);
+		free(m->mapped_at);
 		free(m->touched);
-		free(m->lanes);
-		free(m->devices);
+		for (uint32_t i = 0; m->devs && i < m->config->ndevices; i++) {
+			free(m->devs[i].slots);
+			free(m->devs[i].completion);
+		}
+		free(m->devs);
+		free(m->policy_state);
+		free(m->tails);
 		free(m->heap);
 		free(m->queue);
-		free(m->batch);
 		free(m);
 	}
 	return NULL;
@@ -303,36 +380,44 @@ static int model_new(const struct model_config *c, struct model **ret)
 	if (!m)
 		return -ENOMEM;
 	m->config = c;
-	m->nlanes = c->ndevices * c->depth;
 	r = dma_layout_init(npages, c->nranges, &m->layout);
 	if (r < 0)
 		return r;
 	w.npages = npages;
-	w.nstreams = m->nlanes;
+	w.nstreams = c->ndevices;
 	w.ndevices = c->ndevices;
 	r = workload_zipf_new(&w, &m->zipf);
 	if (r < 0)
 		return r;
 
-	m->mapped = calloc(words, sizeof(uint64_t));
+	m->queue_max = c->ndevices * c->depth;
+	m->heap_max = m->queue_max + c->ndevices + 2;
+	m->mapped_at = malloc(npages * sizeof(*m->mapped_at));
 	m->touched = calloc(words, sizeof(uint64_t));
-	m->lanes = calloc(m->nlanes, sizeof(*m->lanes));
-	m->devices = calloc(c->ndevices, sizeof(*m->devices));
-	m->heap = calloc(m->nlanes + 2, sizeof(*m->heap));
-	m->queue = calloc(m->nlanes, sizeof(*m->queue));
-	m->batch = calloc(MIN(c->batch_max, m->nlanes), sizeof(*m->batch));
-	if (!m->mapped || !m->touched || !m->lanes || !m->devices || !m->heap || !m->queue || !m->batch)
+	m->devs = calloc(c->ndevices, sizeof(*m->devs));
+	m->policy_state = calloc(c->ndevices, sizeof(*m->policy_state));
+	m->tails = calloc(MIN(c->batch_max, m->queue_max), sizeof(*m->tails));
+	m->heap = calloc(m->heap_max, sizeof(*m->heap));
+	m->queue = calloc(m->queue_max, sizeof(*m->queue));
+	if (!m->mapped_at || !m->touched || !m->devs || !m->policy_state || !m->tails || !m->heap ||
+	    !m->queue)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < m->nlanes; i++) {
-		r = workload_stream_init(&w, i, m->zipf, &m->lanes[i].wl);
+	for (uint64_t p = 0; p < npages; p++)
+		m->mapped_at[p] = c->static_pinning ? 0 : INFINITY;
+	for (uint32_t i = 0; i < c->ndevices; i++) {
+		struct device *d = &m->devs[i];
+
+		d->slots = calloc(c->depth, sizeof(*d->slots));
+		d->completion = calloc(c->depth, sizeof(*d->completion));
+		if (!d->slots || !d->completion)
+			return -ENOMEM;
+		r = workload_stream_init(&w, i, m->zipf, &d->wl);
 		if (r < 0)
 			return r;
-		m->lanes[i].dev = i / c->depth;
 	}
-	/* A lane moves 4 KiB at its share of the device's rate. */
-	m->access_us = cost_transfer_us(&c->cost, (double)IOPF_PAGE_SIZE) * c->depth;
+	/* An access moves 4 KiB at the device's rate. */
+	m->access_us = cost_transfer_us(&c->cost, (double)IOPF_PAGE_SIZE);
 	if (c->static_pinning) {
-		bits_fill(m->mapped, 0, npages, true);
 		pinned_add(m, 0, npages);
 		m->result.mapped_pages = npages;
 	}
@@ -350,36 +435,41 @@ int model_run(const struct model_config *c, struct model_result *ret)
 	r = model_new(c, &m);
 	if (r < 0)
 		return r;
-	for (uint32_t i = 0; i < m->nlanes; i++)
-		push(m, 0, EVENT_LANE, i);
+	for (uint32_t i = 0; i < c->ndevices; i++)
+		push(m, 0, EVENT_DEVICE, i, 0);
 
 	while (m->nevents > 0) {
 		struct event e = pop(m);
 
 		switch (e.kind) {
-		case EVENT_LANE:
-			lane_run(m, &m->lanes[e.lane]);
+		case EVENT_DEVICE:
+			m->devs[e.dev].scheduled = false;
+			device_run(m, e.dev, e.at);
 			break;
 		case EVENT_TAKE:
 			take(m, e.at);
 			break;
 		case EVENT_ANSWER:
-			answer(m, &m->lanes[e.lane], e.at);
+			answer(m, &e);
+			break;
+		case EVENT_IDLE:
+			idle(m, e.at);
 			break;
 		}
 	}
 
 	res = &m->result;
-	for (uint32_t i = 0; i < m->nlanes; i++) {
-		const struct lane *l = &m->lanes[i];
+	for (uint32_t i = 0; i < c->ndevices; i++) {
+		const struct device *d = &m->devs[i];
 
-		res->accesses += l->done;
-		res->device_us = MAX(res->device_us, l->finished_at);
-		res->static_us = MAX(res->static_us, (double)l->done * m->access_us);
+		res->accesses += d->issued;
+		res->device_us = MAX(res->device_us, d->finished_at);
+		/* Nothing to fault: one access_us per access, back to back. */
+		res->static_us = MAX(res->static_us, (double)d->issued * m->access_us);
 	}
 	pinned_add(m, res->device_us, 0);
-	/* bits_fill() counts the clear bits: the pages never touched. */
-	res->touched_pages = m->layout.npages - bits_fill(m->touched, 0, m->layout.npages, false);
+	for (uint64_t p = 0; p < m->layout.npages; p++)
+		res->touched_pages += bit_test(m->touched, p);
 	res->mean_pinned_pages = res->device_us > 0 ? m->pinned_area / res->device_us : (double)m->pinned;
 	res->slowdown = res->static_us > 0 ? res->device_us / res->static_us - 1 : 0;
 	touched_gib = (double)(res->touched_pages << IOPF_PAGE_SHIFT) / (double)GIB;

@@ -6,18 +6,28 @@
  * virtual time.  A discrete-event evaluator, pure and deterministic: no
  * threads, no ring, no clock; the same input gives the same result.
  *
- * Each device has depth lanes; each lane works through its own workload
- * stream, one 4 KiB access at a time, at device_bytes_per_us / depth.  An
- * access to an unmapped page faults and stalls its lane (only that lane)
- * until the fault is answered.  One resolver serves the VM's faults in
- * order of arrival: woken by the first fault while idle, it runs wakeup_us
- * later, takes what is queued then (up to batch_max: one resolve call) and,
- * fault by fault, asks the policy for a window exactly as iopfd does,
- * pins and maps the pages of it not yet mapped (fault_us + page_us per new
- * page), and answers that fault as it finishes it, mapping its window at
- * that moment.  Faults that arrive meanwhile wait for the next batch, which
- * pays its own wake-up.  Nothing is ever released: pinned memory only
- * grows.
+ * Each device works through one workload stream of 4 KiB accesses.  Work
+ * arrives at the device's rate (access k is there at k * access_us, with
+ * access_us = 4 KiB / device_bytes_per_us), and the device keeps up to depth
+ * accesses in flight: it issues them in order, access k once access
+ * k - depth has finished.  An access whose page is not mapped when it is
+ * issued faults; it is ready once answered, the others once issued.  One DMA
+ * engine moves ready accesses in order, access_us each: a fault stalls the
+ * accesses behind it, but the accesses issued meanwhile have their own
+ * faults under way, so a deep queue overlaps stalls.  With nothing to fault
+ * the device takes exactly accesses * access_us (the static time).
+ *
+ * One resolver serves the VM's faults in order of arrival: woken by the
+ * first fault while idle, it runs wakeup_us later, takes what is queued then
+ * (up to batch_max: one resolve call) and, fault by fault, asks the policy
+ * for a window exactly as iopfd does, pins and maps the pages of it not yet
+ * mapped (fault_us + page_us per new page) and answers the fault.  With
+ * answer_early it maps only the faulting page before answering, and the
+ * rest of every window of the batch after its last answer, page by page
+ * from each faulting page up: a page is there from the moment it is mapped.
+ * Faults that arrive meanwhile wait for the next batch, which pays its own
+ * wake-up.  Pages count as pinned from the start of the batch that maps
+ * them.  Nothing is ever released: pinned memory only grows.
  */
 
 #include <stdbool.h>
@@ -27,17 +37,18 @@
 #include "policy.h"
 #include "workload.h"
 
-#define MODEL_STREAMS_MAX 4096u
+#define MODEL_SLOTS_MAX 65536u /* devices x depth */
 
 struct model_config {
-	struct workload_config workload; /* npages, nstreams and ndevices are derived */
+	struct workload_config workload; /* npages, ndevices and nstreams (one per device) are derived */
 	uint64_t memory_bytes;
 	uint32_t ndevices;
-	uint32_t depth;                  /* lanes (outstanding accesses) per device */
+	uint32_t depth;                  /* accesses in flight per device */
 	uint32_t nranges;                /* DMA ranges the memory is split into */
 	uint32_t batch_max;              /* faults per resolve call */
 	struct iopf_policy policy;
 	bool static_pinning;             /* everything pinned and mapped up front, no faults */
+	bool answer_early;               /* answer once the faulting page is mapped, map the rest after */
 	struct cost_model cost;
 };
 
@@ -51,7 +62,7 @@ struct model_result {
 	uint64_t mapped_pages;
 	uint64_t peak_pinned_pages;
 	double mean_pinned_pages;    /* over device time */
-	double device_us;            /* until the last lane finished */
+	double device_us;            /* until the last device finished */
 	double static_us;            /* the same accesses with nothing to fault */
 	double slowdown;             /* device_us / static_us - 1 */
 	double faults_per_gib;       /* per GiB touched */
