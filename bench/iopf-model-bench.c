@@ -105,7 +105,7 @@ static int targets(const struct shape *s, const struct model_result *dflt)
 		if (sweep[i].device_us <= TARGET * sweep[best_t].device_us &&
 		    (best_p == UINT32_MAX || sweep[i].peak_pinned_pages < sweep[best_p].peak_pinned_pages))
 			best_p = i;
-	printf("   T* %.2f ms (fixed:%u), P* %.1f MiB (fixed:%u); adaptive %.2f T*, %.2f P*: %s\n",
+	printf("   T* %.2f ms (fixed:%u), P* %.1f MiB (fixed:%u); auto %.2f T*, %.2f P*: %s\n",
 	       sweep[best_t].device_us / 1e3, 1u << best_t,
 	       (double)sweep[best_p].peak_pinned_pages / MIB_PAGES, 1u << best_p,
 	       dflt->device_us / sweep[best_t].device_us,
@@ -120,22 +120,22 @@ static int targets(const struct shape *s, const struct model_result *dflt)
 static int table(const struct shape *s)
 {
 	/* The last one is the default policy, which the target applies to. */
-	const char *policies[] = { "exact", "fixed:16", "fixed:512", "adaptive" };
-	struct model_result r[5], early;
+	const char *policies[] = { "exact", "fixed:16", "fixed:512", "adaptive", "auto" };
+	struct model_result r[6], early;
 	struct model_config c;
 
 	printf("-- %s, %u device%s x depth %u\n", workload_kind_to_string(s->kind), s->devices,
 	       s->devices == 1 ? "" : "s", s->depth);
 	printf("   %-16s %12s %11s %10s %10s %10s\n", "policy", "faults/GiB", "device ms", "slowdown",
 	       "peak MiB", "mean MiB");
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 5; i++) {
 		c = config(s, policies[i]);
 		if (run(&c, &r[i]) < 0)
 			return -1;
 		row(policies[i], &r[i]);
 	}
 	/* Whether answering before the rest of the window is mapped pays off. */
-	for (size_t i = 2; i < 4; i++) {
+	for (size_t i = 2; i < 5; i++) {
 		char name[32];
 
 		c = config(s, policies[i]);
@@ -145,12 +145,12 @@ static int table(const struct shape *s)
 		snprintf(name, sizeof(name), "%s,early", policies[i]);
 		row(name, &early);
 	}
-	c = config(s, policies[3]);
+	c = config(s, policies[4]);
 	c.static_pinning = true;
-	if (run(&c, &r[4]) < 0)
+	if (run(&c, &r[5]) < 0)
 		return -1;
-	row("static", &r[4]);
-	if (targets(s, &r[3]) < 0)
+	row("static", &r[5]);
+	if (targets(s, &r[4]) < 0)
 		return -1;
 	printf("\n");
 	return 0;
@@ -161,7 +161,7 @@ int main(void)
 	const enum workload_kind kinds[] = {
 		WORKLOAD_SEQUENTIAL, WORKLOAD_RANDOM, WORKLOAD_HOTSET, WORKLOAD_PHASES, WORKLOAD_MESSAGES,
 	};
-	const uint32_t shapes[][2] = { { 4, 16 }, { 1, 1 } };
+	const uint32_t shapes[][2] = { { 4, 16 }, { 4, 1 }, { 1, 16 }, { 1, 1 } };
 	struct cost_model cost;
 
 	cost_model_default(&cost);

@@ -51,8 +51,8 @@ static void help(void)
 	       "      --iopf-fd=FD          serve this inherited iopf fd until SIGINT/SIGTERM\n"
 	       "      --ready-fd=FD         write one byte to FD once serving, then close it\n"
 	       "  -s, --simulate=WORKLOAD   run a simulated VM: %s\n"
-	       "  -p, --policy=POLICY       exact | fixed[:PAGES] | adaptive[:MIN:MAX]\n"
-	       "                            (default adaptive:%u:%u)\n"
+	       "  -p, --policy=POLICY       exact | fixed[:PAGES] | adaptive[:MIN:MAX] |\n"
+	       "                            auto[:MIN:MAX] (default auto:%u:%u)\n"
 	       "  -b, --batch=N             faults per resolve call, 1..%u (default %u)\n"
 	       "      --timeout=MS          kernel waits this long for iopfd (default 1000)\n"
 	       "      --json                print the summary as JSON\n"
@@ -84,7 +84,7 @@ static void help(void)
 	       "      --ring-entries=N      fault ring size, a power of two (default 4096)\n",
 	       program_invocation_short_name, program_invocation_short_name,
 	       program_invocation_short_name, REGISTER_SOCKET_PATH, workload_kind_list(),
-	       IOPF_ADAPTIVE_MIN_DEFAULT, IOPF_ADAPTIVE_MAX_DEFAULT, VFIO_IOPF_RESOLVE_MAX,
+	       IOPF_AUTO_MIN_DEFAULT, IOPF_AUTO_MAX_DEFAULT, VFIO_IOPF_RESOLVE_MAX,
 	       VFIO_IOPF_RESOLVE_MAX, WORKLOAD_PHASES_DEFAULT, IOPF_FIXED_PAGES_DEFAULT);
 }
 
@@ -247,7 +247,7 @@ static int parse_option(int c, const char *value)
 	case 'p':
 		r = iopf_policy_parse(value, &o->resolver.policy);
 		if (r < 0)
-			return usage_error("invalid policy '%s' (exact, fixed[:PAGES] or adaptive[:MIN:MAX])", value);
+			return usage_error("invalid policy '%s' (exact, fixed[:PAGES], adaptive[:MIN:MAX] or auto[:MIN:MAX])", value);
 		return 0;
 	case ARG_NO_RESOLVER:
 		o->attach = false;

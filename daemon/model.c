@@ -68,6 +68,7 @@ struct model {
 	struct device *devs;
 	struct iopf_device_state *policy_state;
 	struct iopf_window *tails; /* answer_early: the windows of a batch, mapped after it */
+	uint32_t *batch_faults;    /* per device: its faults in the batch under way */
 	double access_us;
 
 	struct event *heap;
@@ -94,7 +95,7 @@ void model_config_default(struct model_config *ret)
 		.batch_max = VFIO_IOPF_RESOLVE_MAX,
 	};
 	workload_config_default(&ret->workload);
-	iopf_policy_default(IOPF_POLICY_ADAPTIVE, &ret->policy);
+	iopf_policy_default(IOPF_POLICY_AUTO, &ret->policy);
 	cost_model_default(&ret->cost);
 }
 
@@ -263,6 +264,7 @@ static void fault_window(struct model *m, const struct fault_ref *f, uint64_t *r
 		.iova = dma_layout_page_iova(&m->layout, page),
 		.dma_iova = rg->iova,
 		.dma_size = rg->npages << IOPF_PAGE_SHIFT,
+		.device_faults = m->batch_faults[f->dev],
 	};
 	struct iopf_window w = iopf_policy_window(&m->config->policy, &m->policy_state[f->dev], &view);
 
@@ -285,6 +287,10 @@ static void take(struct model *m, double at)
 	double t = at;
 
 	m->result.batches++;
+	for (uint32_t i = 0; i < m->config->ndevices; i++)
+		m->batch_faults[i] = 0;
+	for (uint32_t i = 0; i < n; i++)
+		m->batch_faults[m->queue[(m->queue_head + i) % m->queue_max].dev]++;
 	for (uint32_t i = 0; i < n; i++) {
 		const struct fault_ref *f = &m->queue[(m->queue_head + i) % m->queue_max];
 		uint64_t first, pages, page = m->devs[f->dev].slots[f->slot].page;
@@ -358,6 +364,7 @@ static struct model *model_free(struct model *m)
 		free(m->devs);
 		free(m->policy_state);
 		free(m->tails);
+		free(m->batch_faults);
 		free(m->heap);
 		free(m->queue);
 		free(m);
@@ -397,9 +404,10 @@ static int model_new(const struct model_config *c, struct model **ret)
 	m->devs = calloc(c->ndevices, sizeof(*m->devs));
 	m->policy_state = calloc(c->ndevices, sizeof(*m->policy_state));
 	m->tails = calloc(MIN(c->batch_max, m->queue_max), sizeof(*m->tails));
+	m->batch_faults = calloc(c->ndevices, sizeof(*m->batch_faults));
 	m->heap = calloc(m->heap_max, sizeof(*m->heap));
 	m->queue = calloc(m->queue_max, sizeof(*m->queue));
-	if (!m->mapped_at || !m->touched || !m->devs || !m->policy_state || !m->tails || !m->heap ||
+	if (!m->mapped_at || !m->touched || !m->devs || !m->policy_state || !m->tails || !m->batch_faults || !m->heap ||
 	    !m->queue)
 		return -ENOMEM;
 	for (uint64_t p = 0; p < npages; p++)

@@ -11,6 +11,7 @@ static const char *const kind_names[_IOPF_POLICY_MAX] = {
 	[IOPF_POLICY_EXACT] = "exact",
 	[IOPF_POLICY_FIXED] = "fixed",
 	[IOPF_POLICY_ADAPTIVE] = "adaptive",
+	[IOPF_POLICY_AUTO] = "auto",
 };
 
 void iopf_policy_default(enum iopf_policy_kind kind, struct iopf_policy *ret)
@@ -18,8 +19,8 @@ void iopf_policy_default(enum iopf_policy_kind kind, struct iopf_policy *ret)
 	*ret = (struct iopf_policy) {
 		.kind = kind,
 		.fixed_pages = IOPF_FIXED_PAGES_DEFAULT,
-		.min_pages = IOPF_ADAPTIVE_MIN_DEFAULT,
-		.max_pages = IOPF_ADAPTIVE_MAX_DEFAULT,
+		.min_pages = kind == IOPF_POLICY_AUTO ? IOPF_AUTO_MIN_DEFAULT : IOPF_ADAPTIVE_MIN_DEFAULT,
+		.max_pages = kind == IOPF_POLICY_AUTO ? IOPF_AUTO_MAX_DEFAULT : IOPF_ADAPTIVE_MAX_DEFAULT,
 	};
 }
 
@@ -73,6 +74,7 @@ int iopf_policy_parse(const char *text, struct iopf_policy *ret)
 			return -EINVAL;
 		break;
 	case IOPF_POLICY_ADAPTIVE:
+	case IOPF_POLICY_AUTO:
 		r = parse_pages(args, &end, &p.min_pages);
 		if (r < 0)
 			return r;
@@ -104,7 +106,8 @@ int iopf_policy_format(const struct iopf_policy *p, char *buf, size_t len)
 		n = snprintf(buf, len, "fixed:%u", p->fixed_pages);
 		break;
 	case IOPF_POLICY_ADAPTIVE:
-		n = snprintf(buf, len, "adaptive:%u:%u", p->min_pages, p->max_pages);
+	case IOPF_POLICY_AUTO:
+		n = snprintf(buf, len, "%s:%u:%u", kind_names[p->kind], p->min_pages, p->max_pages);
 		break;
 	default:
 		return -EINVAL;
@@ -190,6 +193,45 @@ static struct iopf_window adaptive_window(const struct iopf_policy *p,
 	return w;
 }
 
+/*
+ * The default.  A fault that continues a run (the page just past the last
+ * window of a stream) gets a window as long as the run so far, at least
+ * min_pages and at most max_pages: runs double, and a buffer's end wastes
+ * at most one window.  Any other fault starts a run with the aligned block
+ * of min_pages around it, so that random faults tile memory instead of
+ * overlapping, unless the device has been seen with several faults in one
+ * batch lately: such a device moves data while a fault waits, and the
+ * resolver's time is what it waits for, so it gets only the faulting page.
+ */
+static struct iopf_window auto_window(const struct iopf_policy *p, struct iopf_device_state *dev,
+				      uint64_t page, const struct iopf_fault_view *f)
+{
+	struct iopf_stream *s;
+	struct iopf_window w;
+
+	dev->clock++;
+	if (f->device_faults > 1)
+		dev->deep_until = dev->clock + IOPF_AUTO_DEEP_FAULTS;
+	s = find_stream(dev, page);
+	if (s->valid && page == s->next) {
+		uint64_t run = (s->next - s->start) >> IOPF_PAGE_SHIFT;
+
+		run = MIN(MAX(run, (uint64_t)p->min_pages), (uint64_t)p->max_pages);
+		w = clamp_to_range(page, run << IOPF_PAGE_SHIFT, f);
+		dev->sequential_hits++;
+	} else {
+		if (dev->clock < dev->deep_until)
+			w = clamp_to_range(page, IOPF_PAGE_SIZE, f);
+		else
+			w = fixed_window(page, p->min_pages, f);
+		s->start = w.iova;
+		s->valid = true;
+	}
+	s->next = w.iova + w.size;
+	s->last_use = dev->clock;
+	return w;
+}
+
 struct iopf_window iopf_policy_window(const struct iopf_policy *p, struct iopf_device_state *dev,
 				      const struct iopf_fault_view *fault)
 {
@@ -200,6 +242,8 @@ struct iopf_window iopf_policy_window(const struct iopf_policy *p, struct iopf_d
 		return fixed_window(page, p->fixed_pages, fault);
 	case IOPF_POLICY_ADAPTIVE:
 		return adaptive_window(p, dev, page, fault);
+	case IOPF_POLICY_AUTO:
+		return auto_window(p, dev, page, fault);
 	case IOPF_POLICY_EXACT:
 	default:
 		return clamp_to_range(page, IOPF_PAGE_SIZE, fault);

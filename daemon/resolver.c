@@ -27,7 +27,8 @@ int resolver_new(const struct iopf_backend *backend, const struct resolver_confi
 	r->eventfd = -EBADF;
 
 	r->batch = calloc(1, sizeof(*r->batch) + config->batch_max * sizeof(r->batch->entries[0]));
-	if (!r->batch) {
+	r->records = calloc(config->batch_max, sizeof(*r->records));
+	if (!r->batch || !r->records) {
 		e = -ENOMEM;
 		goto fail;
 	}
@@ -94,16 +95,17 @@ struct resolver *resolver_free(struct resolver *r)
 	if (r->ring_mem)
 		munmap(r->ring_mem, r->ring_len);
 	free(r->devices);
+	free(r->records);
 	free(r->batch);
 	free(r);
 	return NULL;
 }
 
-/* Per-device policy state, grown as device ids appear. */
-static struct iopf_device_state *device_state(struct resolver *r, uint32_t dev_id)
+/* Per-device state, grown as device ids appear. */
+static struct resolver_device *device_of(struct resolver *r, uint32_t dev_id)
 {
-	static struct iopf_device_state scratch;
-	struct iopf_device_state *d;
+	static struct resolver_device scratch;
+	struct resolver_device *d;
 	uint32_t n;
 
 	if (dev_id < r->ndevices)
@@ -128,7 +130,13 @@ static struct iopf_device_state *device_state(struct resolver *r, uint32_t dev_i
 static void decide(struct resolver *r, const struct vfio_iopf_fault *f,
 		   struct vfio_iopf_resolve_entry *e)
 {
-	struct iopf_fault_view view = { .iova = f->iova, .dma_iova = f->dma_iova, .dma_size = f->dma_size };
+	struct resolver_device *dev = device_of(r, f->dev_id);
+	struct iopf_fault_view view = {
+		.iova = f->iova,
+		.dma_iova = f->dma_iova,
+		.dma_size = f->dma_size,
+		.device_faults = dev->batch_faults,
+	};
 	struct iopf_window w;
 
 	/* The kernel checks windows anyway; a record that does not add up gets one page. */
@@ -136,7 +144,7 @@ static void decide(struct resolver *r, const struct vfio_iopf_fault *f,
 		view.dma_iova = f->iova & ~(IOPF_PAGE_SIZE - 1);
 		view.dma_size = IOPF_PAGE_SIZE;
 	}
-	w = iopf_policy_window(&r->config.policy, device_state(r, f->dev_id), &view);
+	w = iopf_policy_window(&r->config.policy, &dev->policy, &view);
 	*e = (struct vfio_iopf_resolve_entry) {
 		.cookie = f->cookie,
 		.map_iova = w.iova,
@@ -144,6 +152,23 @@ static void decide(struct resolver *r, const struct vfio_iopf_fault *f,
 		.response = VFIO_IOPF_RESPONSE_SUCCESS,
 	};
 	r->stats.pages_requested += w.size >> IOPF_PAGE_SHIFT;
+}
+
+/*
+ * Copies the next @n records off the ring, once (the mapping may change
+ * under us), and decides them; the policy learns how many faults each
+ * device has in the batch.
+ */
+static void decide_batch(struct resolver *r, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		memcpy(&r->records[i], iopf_ring_record(&r->ring, r->head + i), sizeof(r->records[i]));
+		device_of(r, r->records[i].dev_id)->batch_faults++;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		decide(r, &r->records[i], &r->batch->entries[i]);
+	for (uint32_t i = 0; i < n; i++)
+		device_of(r, r->records[i].dev_id)->batch_faults = 0;
 }
 
 static void check_overflow(struct resolver *r)
@@ -251,13 +276,7 @@ int resolver_drain(struct resolver *r)
 		if (n == 0)
 			break;
 		n = MIN(MIN(n, r->config.batch_max), quota);
-		for (uint32_t i = 0; i < n; i++) {
-			struct vfio_iopf_fault record;
-
-			/* One copy: the mapping may change under us while we look at it. */
-			memcpy(&record, iopf_ring_record(&r->ring, r->head + i), sizeof(record));
-			decide(r, &record, &r->batch->entries[i]);
-		}
+		decide_batch(r, n);
 		/* Everything we need is in the batch now: give the slots back early. */
 		r->head += n;
 		iopf_ring_consume(&r->ring, r->head);

@@ -37,6 +37,12 @@ struct resolver_stats {
 	uint32_t overflow;       /* last seen ring overflow counter */
 };
 
+/* What the resolver keeps per device id. */
+struct resolver_device {
+	struct iopf_device_state policy;
+	uint32_t batch_faults;   /* its records in the batch being decided */
+};
+
 struct resolver {
 	struct iopf_backend backend;
 	struct resolver_config config;
@@ -46,8 +52,9 @@ struct resolver {
 	size_t ring_len;
 	int eventfd;
 	uint32_t id;          /* the kernel's id for us as the resolver */
-	struct iopf_device_state *devices;
+	struct resolver_device *devices;
 	uint32_t ndevices;
+	struct vfio_iopf_fault *records; /* the batch's records, copied off the ring */
 	struct vfio_iopf_resolve *batch;
 	struct resolver_stats stats;
 };

@@ -26,7 +26,7 @@ void simulate_options_default(struct simulate_options *ret)
 {
 	*ret = (struct simulate_options) { .attach = true };
 	sim_config_default(&ret->sim);
-	iopf_policy_default(IOPF_POLICY_ADAPTIVE, &ret->resolver.policy);
+	iopf_policy_default(IOPF_POLICY_AUTO, &ret->resolver.policy);
 	ret->resolver.batch_max = VFIO_IOPF_RESOLVE_MAX;
 	ret->resolver.timeout_ms = 1000;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Description: window arithmetic, alignment, range ends and adaptive growth/shrink. */
+/* Description: window arithmetic, alignment, range ends, adaptive growth/shrink and auto. */
 #include <string.h>
 
 #include "check-helpers.h"
@@ -19,6 +19,14 @@ static struct iopf_policy policy(const char *text)
 
 	ck_assert_int_eq(iopf_policy_parse(text, &p), 0);
 	return p;
+}
+
+static const char *policy_text(const struct iopf_policy *p)
+{
+	static char buf[64];
+
+	ck_assert_int_eq(iopf_policy_format(p, buf, sizeof(buf)), 0);
+	return buf;
 }
 
 START_TEST(exact_is_one_page)
@@ -148,10 +156,11 @@ END_TEST
 
 START_TEST(parse_and_format_round_trip)
 {
-	const char *good[] = { "exact", "fixed:512", "fixed:1", "adaptive:1:65536", "adaptive:8:8" };
+	const char *good[] = { "exact", "fixed:512", "fixed:1", "adaptive:1:65536", "adaptive:8:8",
+			       "auto:16:64", "auto:1:1" };
 	const char *bad[] = { "", "exactly", "fixed:", "fixed:0", "fixed:x", "fixed:12x", "exact:1",
 			      "adaptive:4", "adaptive:8:4", "adaptive:1:2:3", "fixed:99999999999",
-			      "fixed:-1", "ADAPTIVE" };
+			      "fixed:-1", "ADAPTIVE", "auto:16", "auto:64:16", "auto:0:16" };
 	struct iopf_policy p;
 	char buf[64];
 
@@ -195,7 +204,81 @@ START_TEST(adaptive_shrinks_on_strides)
 }
 END_TEST
 
-TEST_MAIN("policy", exact_is_one_page, fixed_is_aligned_block, fixed_clamped_to_range_start_and_end,
+static struct iopf_window auto_fault(const struct iopf_policy *p, struct iopf_device_state *dev,
+				     uint64_t iova, uint32_t device_faults)
+{
+	struct iopf_fault_view f = fault_at(iova, 0, GIB);
+
+	f.device_faults = device_faults;
+	return iopf_policy_window(p, dev, &f);
+}
+
+/* A run's window is as long as the run so far, from MIN up to MAX. */
+START_TEST(auto_doubles_runs_up_to_max)
+{
+	struct iopf_policy p = policy("auto");
+	struct iopf_device_state dev = { 0 };
+	const uint64_t want[] = { 16, 16, 32, 64, 64, 64 };
+	uint64_t next = 3 * PAGE;
+
+	ck_assert_str_eq(policy_text(&p), "auto:16:64");
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct iopf_window w = auto_fault(&p, &dev, next, 1);
+
+		/* the first fault gets its aligned block, the rest start at the fault */
+		ck_assert_uint_eq(w.iova, i == 0 ? 0 : next);
+		ck_assert_uint_eq(w.size, want[i] * PAGE);
+		next = w.iova + w.size;
+	}
+}
+END_TEST
+
+/* Any other fault gets the aligned MIN block: random faults tile memory. */
+START_TEST(auto_maps_aligned_blocks_for_random_faults)
+{
+	struct iopf_policy p = policy("auto:16:64");
+	struct iopf_device_state dev = { 0 };
+	struct iopf_window w = auto_fault(&p, &dev, 1000 * PAGE + 5, 1);
+
+	ck_assert_uint_eq(w.iova, 992 * PAGE);
+	ck_assert_uint_eq(w.size, 16 * PAGE);
+	w = auto_fault(&p, &dev, 500000 * PAGE, 0);   /* 0 counts as 1 */
+	ck_assert_uint_eq(w.iova, 500000 * PAGE);
+	ck_assert_uint_eq(w.size, 16 * PAGE);
+}
+END_TEST
+
+/*
+ * A device with several faults in one batch moves data while a fault waits:
+ * it gets the faulting page only, for the next IOPF_AUTO_DEEP_FAULTS faults,
+ * but its runs still grow.
+ */
+START_TEST(auto_maps_one_page_for_deep_queues)
+{
+	struct iopf_policy p = policy("auto");
+	struct iopf_device_state dev = { 0 }, other = { 0 };
+	struct iopf_window w = auto_fault(&p, &dev, 1000 * PAGE, 3);
+	unsigned faults = 1;
+
+	ck_assert_uint_eq(w.iova, 1000 * PAGE);
+	ck_assert_uint_eq(w.size, PAGE);
+	/* the state is the device's own */
+	ck_assert_uint_eq(auto_fault(&p, &other, 1000 * PAGE, 1).size, 16 * PAGE);
+	/* a run still grows */
+	w = auto_fault(&p, &dev, 1001 * PAGE, 1);
+	faults++;
+	ck_assert_uint_eq(w.iova, 1001 * PAGE);
+	ck_assert_uint_eq(w.size, 16 * PAGE);
+	/* random faults get one page until IOPF_AUTO_DEEP_FAULTS faults have passed */
+	for (; faults < IOPF_AUTO_DEEP_FAULTS; faults++)
+		ck_assert_uint_eq(auto_fault(&p, &dev, (100000 + 1000 * (uint64_t)faults) * PAGE, 1).size,
+				  PAGE);
+	ck_assert_uint_eq(auto_fault(&p, &dev, 50 * PAGE, 1).size, 16 * PAGE);
+}
+END_TEST
+
+TEST_MAIN("policy", auto_doubles_runs_up_to_max, auto_maps_aligned_blocks_for_random_faults,
+	  auto_maps_one_page_for_deep_queues, exact_is_one_page, fixed_is_aligned_block, fixed_clamped_to_range_start_and_end,
 	  adaptive_grows_on_sequential_hits, adaptive_shrinks_on_random_access,
 	  adaptive_shrinks_on_strides,
 	  adaptive_tracks_interleaved_streams, adaptive_never_crosses_range_end,
