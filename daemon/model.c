@@ -53,6 +53,12 @@ struct device {
 	bool scheduled;            /* an EVENT_DEVICE for it is in the heap */
 };
 
+/* Pages to map ahead: [first, first + pages). */
+struct segment {
+	uint64_t first;
+	uint64_t pages;
+};
+
 /* A fault waiting for the resolver: the device and the slot of its access. */
 struct fault_ref {
 	uint32_t dev;
@@ -67,7 +73,8 @@ struct model {
 	uint64_t *touched;
 	struct device *devs;
 	struct iopf_device_state *policy_state;
-	struct iopf_window *tails; /* answer_early: the windows of a batch, mapped after it */
+	struct segment *ahead;     /* answer_early: the rest of answered windows, FIFO */
+	size_t ahead_head, ahead_len, ahead_max;
 	uint32_t *batch_faults;    /* per device: its faults in the batch under way */
 	double access_us;
 
@@ -275,16 +282,38 @@ static void fault_window(struct model *m, const struct fault_ref *f, uint64_t *r
 	*ret_pages = w.size >> IOPF_PAGE_SHIFT;
 }
 
+static int ahead_push(struct model *m, uint64_t first, uint64_t pages)
+{
+	if (pages == 0)
+		return 0;
+	if (m->ahead_len == m->ahead_max) {
+		size_t n = MAX(m->ahead_max * 2, (size_t)64);
+		struct segment *a = malloc(n * sizeof(*a));
+
+		if (!a)
+			return -ENOMEM;
+		for (size_t i = 0; i < m->ahead_len; i++)
+			a[i] = m->ahead[(m->ahead_head + i) % m->ahead_max];
+		free(m->ahead);
+		m->ahead = a;
+		m->ahead_head = 0;
+		m->ahead_max = n;
+	}
+	m->ahead[(m->ahead_head + m->ahead_len++) % m->ahead_max] = (struct segment) { first, pages };
+	return 0;
+}
+
 /*
  * The resolver works through a batch: per fault, the policy's window, pinned
  * and mapped before the answer; or, with answer_early, only the faulting
- * page before the answer and every window's rest after the batch's answers,
- * from the faulting page up, then below it.
+ * page before the answer, the rest of the window queued to be mapped ahead
+ * (from the faulting page up, then below it) while no fault waits.
  */
-static void take(struct model *m, double at)
+static int take(struct model *m, double at)
 {
 	uint32_t n = MIN(m->queue_len, m->config->batch_max);
 	double t = at;
+	int r;
 
 	m->result.batches++;
 	for (uint32_t i = 0; i < m->config->ndevices; i++)
@@ -298,24 +327,23 @@ static void take(struct model *m, double at)
 		fault_window(m, f, &first, &pages);
 		t += m->config->cost.fault_us;
 		if (m->config->answer_early) {
-			t = map_pages(m, page, 1, t, at);
-			m->tails[i] = (struct iopf_window) { .iova = first, .size = pages };
+			uint64_t now = MIN((uint64_t)MODEL_AHEAD_CHUNK, first + pages - page);
+
+			t = map_pages(m, page, now, t, at);
+			r = ahead_push(m, page + now, first + pages - page - now);
+			if (r >= 0)
+				r = ahead_push(m, first, page - first);
+			if (r < 0)
+				return r;
 		} else {
 			t = map_pages(m, first, pages, t, at);
 		}
 		push(m, t, EVENT_ANSWER, f->dev, f->slot);
 	}
-	for (uint32_t i = 0; m->config->answer_early && i < n; i++) {
-		const struct fault_ref *f = &m->queue[(m->queue_head + i) % m->queue_max];
-		uint64_t page = m->devs[f->dev].slots[f->slot].page;
-		uint64_t first = m->tails[i].iova, end = first + m->tails[i].size;
-
-		t = map_pages(m, page, end - page, t, at);
-		t = map_pages(m, first, page - first, t, at);
-	}
 	m->queue_head = (m->queue_head + n) % m->queue_max;
 	m->queue_len -= n;
 	push(m, t, EVENT_IDLE, 0, 0);
+	return 0;
 }
 
 static void answer(struct model *m, const struct event *e)
@@ -328,12 +356,32 @@ static void answer(struct model *m, const struct event *e)
 	device_run(m, e->dev, e->at);
 }
 
+/*
+ * Between batches: faults first; else the next MODEL_AHEAD_CHUNK pages to
+ * map ahead, one resolve call, after which waiting faults go first again.
+ */
 static void idle(struct model *m, double at)
 {
-	if (m->queue_len > 0)
+	struct segment *a;
+	uint64_t n;
+
+	if (m->queue_len > 0) {
 		push(m, at + m->config->cost.wakeup_us, EVENT_TAKE, 0, 0);
-	else
+		return;
+	}
+	if (m->ahead_len == 0) {
 		m->resolver_busy = false;
+		return;
+	}
+	a = &m->ahead[m->ahead_head];
+	n = MIN(a->pages, (uint64_t)MODEL_AHEAD_CHUNK);
+	push(m, map_pages(m, a->first, n, at, at), EVENT_IDLE, 0, 0);
+	a->first += n;
+	a->pages -= n;
+	if (a->pages == 0) {
+		m->ahead_head = (m->ahead_head + 1) % m->ahead_max;
+		m->ahead_len--;
+	}
 }
 
 static int validate(const struct model_config *c)
@@ -363,7 +411,7 @@ static struct model *model_free(struct model *m)
 		}
 		free(m->devs);
 		free(m->policy_state);
-		free(m->tails);
+		free(m->ahead);
 		free(m->batch_faults);
 		free(m->heap);
 		free(m->queue);
@@ -403,11 +451,10 @@ static int model_new(const struct model_config *c, struct model **ret)
 	m->touched = calloc(words, sizeof(uint64_t));
 	m->devs = calloc(c->ndevices, sizeof(*m->devs));
 	m->policy_state = calloc(c->ndevices, sizeof(*m->policy_state));
-	m->tails = calloc(MIN(c->batch_max, m->queue_max), sizeof(*m->tails));
 	m->batch_faults = calloc(c->ndevices, sizeof(*m->batch_faults));
 	m->heap = calloc(m->heap_max, sizeof(*m->heap));
 	m->queue = calloc(m->queue_max, sizeof(*m->queue));
-	if (!m->mapped_at || !m->touched || !m->devs || !m->policy_state || !m->tails || !m->batch_faults || !m->heap ||
+	if (!m->mapped_at || !m->touched || !m->devs || !m->policy_state || !m->batch_faults || !m->heap ||
 	    !m->queue)
 		return -ENOMEM;
 	for (uint64_t p = 0; p < npages; p++)
@@ -455,7 +502,9 @@ int model_run(const struct model_config *c, struct model_result *ret)
 			device_run(m, e.dev, e.at);
 			break;
 		case EVENT_TAKE:
-			take(m, e.at);
+			r = take(m, e.at);
+			if (r < 0)
+				return r;
 			break;
 		case EVENT_ANSWER:
 			answer(m, &e);

@@ -22,9 +22,11 @@
  * (up to batch_max: one resolve call) and, fault by fault, asks the policy
  * for a window exactly as iopfd does, pins and maps the pages of it not yet
  * mapped (fault_us + page_us per new page) and answers the fault.  With
- * answer_early it maps only the faulting page before answering, and the
- * rest of every window of the batch after its last answer, page by page
- * from each faulting page up: a page is there from the moment it is mapped.
+ * answer_early it maps only the faulting page before answering and queues
+ * the rest of the window, from the faulting page up, then below it, to be
+ * mapped ahead: while no fault waits, MODEL_AHEAD_CHUNK pages at a time, so
+ * that a fault waits for at most one such chunk.  A page is there from the
+ * moment it is mapped.
  * Faults that arrive meanwhile wait for the next batch, which pays its own
  * wake-up.  Pages count as pinned from the start of the batch that maps
  * them.  Nothing is ever released: pinned memory only grows.
@@ -38,6 +40,7 @@
 #include "workload.h"
 
 #define MODEL_SLOTS_MAX 65536u /* devices x depth */
+#define MODEL_AHEAD_CHUNK 16u     /* pages one map-ahead resolve call maps */
 
 struct model_config {
 	struct workload_config workload; /* npages, ndevices and nstreams (one per device) are derived */

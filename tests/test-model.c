@@ -229,6 +229,25 @@ START_TEST(bad_configs_refused)
 END_TEST
 
 /*
+ * Answering once the first pages of a window are mapped and mapping the
+ * rest while no fault waits: a lone sequential device waits less, and every
+ * fault is still answered once.
+ */
+START_TEST(answering_early_helps_a_lone_stream)
+{
+	struct model_config c = config(WORKLOAD_SEQUENTIAL, "fixed:512", 64u << 20, 1, 1);
+	struct model_result late = run(&c), early;
+
+	c.answer_early = true;
+	early = run(&c);
+	ck_assert_uint_eq(early.answered, early.faults);
+	ck_assert_uint_eq(early.accesses, late.accesses);
+	ck_assert_double_lt(early.device_us, 0.9 * late.device_us);
+	ck_assert_double_ge(early.device_us, early.static_us);
+}
+END_TEST
+
+/*
  * The default policy is fast first and frugal second (issue 9): with T* the
  * least device time of any fixed:N (N a power of two, 1 to 2048) and P* the
  * least peak pinned memory among those within 1.25 T*, auto's device time
@@ -299,6 +318,6 @@ START_TEST(auto_is_fast_first_and_frugal_second)
 }
 END_TEST
 
-TEST_MAIN("model", auto_is_fast_first_and_frugal_second, seed_rows_reproduce, reused_buffers_fault_once, static_pinning_costs_nothing,
+TEST_MAIN("model", auto_is_fast_first_and_frugal_second, answering_early_helps_a_lone_stream, seed_rows_reproduce, reused_buffers_fault_once, static_pinning_costs_nothing,
 	  every_fault_answered_once, device_time_grows_with_every_cost, deterministic,
 	  deep_queues_overlap_stalls, trace_replays, bad_configs_refused)
