@@ -168,11 +168,12 @@ int main(void)
 	if (seed_rows() < 0)
 		return 1;
 	printf("== Device time per policy: 1 GiB VM, %.1f GiB/s per device, work arriving at that rate;\n"
-	       "   a fault stalls the accesses behind it; \"early\": answered once the faulting page is\n"
-	       "   mapped, the rest of the window mapped after the batch\n"
+	       "   a fault stalls the accesses behind it; \"early\": answered once the faulting page and\n"
+	       "   the %u after it are mapped, the rest mapped %u pages a call while no fault waits\n"
 	       "   %.2f us + %.2f us per page newly pinned, plus %.0f us per resolver wake-up;\n"
 	       "   messages are fresh 1 MiB ones; mean pinned is over the device time\n\n",
-	       cost.device_bytes_per_us * 1e6 / (double)GIB, cost.fault_us, cost.page_us, cost.wakeup_us);
+	       cost.device_bytes_per_us * 1e6 / (double)GIB, MODEL_AHEAD_CHUNK - 1, MODEL_AHEAD_CHUNK,
+	       cost.fault_us, cost.page_us, cost.wakeup_us);
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
 		for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
 			struct shape sh = { kinds[k], shapes[s][0], shapes[s][1] };
