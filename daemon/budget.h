@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * A VM's pinned-memory budget: which pages iopfd has had mapped on demand,
+ * and which to release before a new window would take the VM over its
+ * limit.  Pure bookkeeping: the caller issues the releases and the maps.
+ *
+ * Pages are tracked in chunks of BUDGET_CHUNK_PAGES, the unit of release,
+ * kept in order of last use (the last fault whose window touched them).
+ * Without access bits, "cold" is "not faulted on for the longest", so the
+ * oldest chunks go first.  A chunk faulted on again soon after its release
+ * (while it is among the last BUDGET_GHOSTS released) was not cold: it gets
+ * a second chance the next time it is the oldest.  Chunks a batch admits
+ * are not released before the next batch begins, so no window is released
+ * while the fault it was mapped for waits.  A fault always gets its own
+ * page: if nothing can be released the window shrinks, to its chunk, then
+ * to the page.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "macro.h"
+#include "policy.h"
+
+#define BUDGET_CHUNK_PAGES 16u
+#define BUDGET_GHOSTS 4096u
+
+struct budget_stats {
+	uint64_t pinned_pages;     /* now */
+	uint64_t peak_pinned_pages;
+	uint64_t released_pages;   /* pages of the chunks released */
+	uint64_t refaults;         /* chunks mapped again while remembered as released */
+	uint64_t shrunk;           /* windows cut to fit */
+};
+
+struct budget;
+
+/* @limit_pages: at least 1. */
+int budget_new(uint64_t limit_pages, struct budget **ret);
+struct budget *budget_free(struct budget *b);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct budget *, budget_free);
+
+/* A new batch: the chunks the last one admitted may be released again. */
+void budget_batch_begin(struct budget *b);
+
+/*
+ * Fits @w, the window for a fault at @iova, into the budget, and counts its
+ * pages as pinned.  @w may shrink, never below the faulting page.  The
+ * ranges to release first are returned through @ret_release (valid until the
+ * next call), oldest first; *@ret_nrelease says how many.  -ENOMEM if the
+ * bookkeeping cannot grow: then nothing changed.
+ */
+int budget_admit(struct budget *b, uint64_t iova, struct iopf_window *w,
+		 const struct iopf_window **ret_release, size_t *ret_nrelease);
+
+void budget_get_stats(const struct budget *b, struct budget_stats *ret);

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Description: the pinned-memory budget holds at every step, releases the
+ * oldest chunks first and never one in flight, gives a chunk re-faulted
+ * soon after its release a second chance, and shrinks a window rather than
+ * refuse a fault its page.
+ */
+#include <string.h>
+
+#include "budget.h"
+#include "check-helpers.h"
+
+#define PAGE IOPF_PAGE_SIZE
+#define CHUNK (BUDGET_CHUNK_PAGES * PAGE)
+
+static struct iopf_window win(uint64_t first_page, uint64_t pages)
+{
+	return (struct iopf_window) { .iova = first_page * PAGE, .size = pages * PAGE };
+}
+
+static size_t admit(struct budget *b, uint64_t page, struct iopf_window *w,
+		    const struct iopf_window **ret_release)
+{
+	size_t n;
+
+	ck_assert_int_eq(budget_admit(b, page * PAGE, w, ret_release, &n), 0);
+	return n;
+}
+
+static uint64_t pinned(const struct budget *b)
+{
+	struct budget_stats st;
+
+	budget_get_stats(b, &st);
+	return st.pinned_pages;
+}
+
+/*
+ * Random windows over 4096 pages, 8 faults a batch, against a bitmap of
+ * what the kernel would have mapped: the budget never goes over (when the
+ * batch leaves room), its count is the truth, and no release touches a
+ * chunk of the running batch or the window being admitted.
+ */
+START_TEST(holds_at_every_step)
+{
+	_cleanup_(budget_freep) struct budget *b = NULL;
+	static bool mapped[4096];
+	static uint32_t admitted_in[4096 / BUDGET_CHUNK_PAGES];
+	const uint64_t limit = 700;
+	uint64_t rng = 12345;
+	uint32_t batch = 0;
+
+	memset(mapped, 0, sizeof(mapped));
+	memset(admitted_in, 0xff, sizeof(admitted_in));
+	ck_assert_int_eq(budget_new(limit, &b), 0);
+	for (int i = 0; i < 20000; i++) {
+		const struct iopf_window *rel;
+		uint64_t page, pages, first, count = 0;
+		struct iopf_window w;
+		size_t n;
+
+		if (i % 8 == 0) {
+			budget_batch_begin(b);
+			batch++;
+		}
+		rng = rng * 6364136223846793005u + 1442695040888963407u;
+		page = (rng >> 33) % 4096;
+		pages = UINT64_C(1) << ((rng >> 20) % 7);
+		first = page - page % pages;
+		w = win(first, MIN(pages, 4096 - first));
+		n = admit(b, page, &w, &rel);
+		ck_assert_uint_le(w.iova, page * PAGE);
+		ck_assert_uint_gt(w.iova + w.size, page * PAGE);
+		for (size_t r = 0; r < n; r++)
+			for (uint64_t p = rel[r].iova / PAGE; p < (rel[r].iova + rel[r].size) / PAGE; p++) {
+				ck_assert_uint_ne(admitted_in[p / BUDGET_CHUNK_PAGES], batch);
+				ck_assert(p < w.iova / PAGE || p >= (w.iova + w.size) / PAGE);
+				mapped[p] = false;
+			}
+		for (uint64_t p = w.iova / PAGE; p < (w.iova + w.size) / PAGE; p++) {
+			mapped[p] = true;
+			admitted_in[p / BUDGET_CHUNK_PAGES] = batch;
+		}
+		for (uint64_t p = 0; p < 4096; p++)
+			count += mapped[p];
+		ck_assert_uint_eq(pinned(b), count);
+		/* 8 windows of at most 64 pages a batch: the limit always leaves room */
+		ck_assert_uint_le(count, limit);
+	}
+}
+END_TEST
+
+START_TEST(releases_the_oldest_chunk_first)
+{
+	_cleanup_(budget_freep) struct budget *b = NULL;
+	const struct iopf_window *rel;
+	struct iopf_window w;
+
+	ck_assert_int_eq(budget_new(3 * BUDGET_CHUNK_PAGES, &b), 0);
+	for (uint64_t c = 0; c < 3; c++) {
+		budget_batch_begin(b);
+		w = win(c * BUDGET_CHUNK_PAGES, BUDGET_CHUNK_PAGES);
+		ck_assert_uint_eq(admit(b, c * BUDGET_CHUNK_PAGES, &w, &rel), 0);
+	}
+	/* chunk 0 faulted on again: now chunk 1 is the oldest */
+	budget_batch_begin(b);
+	w = win(0, 1);
+	ck_assert_uint_eq(admit(b, 0, &w, &rel), 0);
+	budget_batch_begin(b);
+	w = win(10 * BUDGET_CHUNK_PAGES, BUDGET_CHUNK_PAGES);
+	ck_assert_uint_eq(admit(b, 10 * BUDGET_CHUNK_PAGES, &w, &rel), 1);
+	ck_assert_uint_eq(rel[0].iova, 1 * CHUNK);
+	ck_assert_uint_eq(rel[0].size, CHUNK);
+	ck_assert_uint_eq(w.size, CHUNK);
+	ck_assert_uint_eq(pinned(b), 3 * BUDGET_CHUNK_PAGES);
+}
+END_TEST
+
+/* Neighbouring old chunks go in one range, so one RELEASE call each. */
+START_TEST(merges_adjacent_releases)
+{
+	_cleanup_(budget_freep) struct budget *b = NULL;
+	const struct iopf_window *rel;
+	struct iopf_window w = win(0, 4 * BUDGET_CHUNK_PAGES);
+
+	ck_assert_int_eq(budget_new(4 * BUDGET_CHUNK_PAGES, &b), 0);
+	budget_batch_begin(b);
+	ck_assert_uint_eq(admit(b, 0, &w, &rel), 0);
+	budget_batch_begin(b);
+	w = win(100 * BUDGET_CHUNK_PAGES, 3 * BUDGET_CHUNK_PAGES);
+	ck_assert_uint_eq(admit(b, 100 * BUDGET_CHUNK_PAGES, &w, &rel), 1);
+	ck_assert_uint_eq(rel[0].iova, 0);
+	ck_assert_uint_eq(rel[0].size, 3 * CHUNK);
+}
+END_TEST
+
+/* A chunk faulted on again while remembered as released is skipped once when oldest. */
+START_TEST(a_quick_refault_earns_a_second_chance)
+{
+	_cleanup_(budget_freep) struct budget *b = NULL;
+	const struct iopf_window *rel;
+	struct budget_stats st;
+	struct iopf_window w;
+
+	ck_assert_int_eq(budget_new(2 * BUDGET_CHUNK_PAGES, &b), 0);
+	for (uint64_t c = 0; c < 3; c++) {
+		budget_batch_begin(b);
+		w = win(c * 2 * BUDGET_CHUNK_PAGES, BUDGET_CHUNK_PAGES);
+		admit(b, c * 2 * BUDGET_CHUNK_PAGES, &w, &rel);
+	}
+	/* chunk 0 went to make room for chunk 4; it faults again and comes back */
+	budget_batch_begin(b);
+	w = win(0, BUDGET_CHUNK_PAGES);
+	ck_assert_uint_eq(admit(b, 0, &w, &rel), 1);
+	ck_assert_uint_eq(rel[0].iova, 2 * CHUNK);
+	budget_get_stats(b, &st);
+	ck_assert_uint_eq(st.refaults, 1);
+	/* chunk 4 is touched again: chunk 0 is the oldest, but keeps its place once */
+	budget_batch_begin(b);
+	w = win(4 * BUDGET_CHUNK_PAGES, 1);
+	ck_assert_uint_eq(admit(b, 4 * BUDGET_CHUNK_PAGES, &w, &rel), 0);
+	budget_batch_begin(b);
+	w = win(6 * BUDGET_CHUNK_PAGES, BUDGET_CHUNK_PAGES);
+	ck_assert_uint_eq(admit(b, 6 * BUDGET_CHUNK_PAGES, &w, &rel), 1);
+	ck_assert_uint_eq(rel[0].iova, 4 * CHUNK);
+	/* and the next time it is the oldest, it goes */
+	budget_batch_begin(b);
+	w = win(8 * BUDGET_CHUNK_PAGES, BUDGET_CHUNK_PAGES);
+	ck_assert_uint_eq(admit(b, 8 * BUDGET_CHUNK_PAGES, &w, &rel), 1);
+	ck_assert_uint_eq(rel[0].iova, 0);
+}
+END_TEST
+
+/* Nothing releasable (all in flight): the window shrinks to its chunk, then its page. */
+START_TEST(shrinks_rather_than_refuse_a_page)
+{
+	_cleanup_(budget_freep) struct budget *b = NULL;
+	const struct iopf_window *rel;
+	struct budget_stats st;
+	struct iopf_window w = win(0, 2 * BUDGET_CHUNK_PAGES);
+
+	ck_assert_int_eq(budget_new(2 * BUDGET_CHUNK_PAGES + 1, &b), 0);
+	budget_batch_begin(b);
+	ck_assert_uint_eq(admit(b, 0, &w, &rel), 0);
+	/* same batch: chunks 0 and 1 are in flight */
+	w = win(512, 64);
+	ck_assert_uint_eq(admit(b, 520, &w, &rel), 0);
+	ck_assert_uint_eq(w.iova, 520 * PAGE);
+	ck_assert_uint_eq(w.size, PAGE);
+	w = win(1024, 16);
+	ck_assert_uint_eq(admit(b, 1030, &w, &rel), 0);
+	ck_assert_uint_eq(w.iova, 1030 * PAGE);
+	ck_assert_uint_eq(w.size, PAGE);
+	budget_get_stats(b, &st);
+	ck_assert_uint_eq(st.shrunk, 2);
+	/* the last fault got its page even over the limit */
+	ck_assert_uint_eq(st.pinned_pages, 2 * BUDGET_CHUNK_PAGES + 2);
+	/* next batch: room is made again */
+	budget_batch_begin(b);
+	w = win(2048, 16);
+	ck_assert_uint_gt(admit(b, 2048, &w, &rel), 0);
+	ck_assert_uint_eq(w.size, 16 * PAGE);
+	budget_get_stats(b, &st);
+	ck_assert_uint_le(st.pinned_pages, 2 * BUDGET_CHUNK_PAGES + 1);
+}
+END_TEST
+
+START_TEST(refuses_a_zero_budget)
+{
+	struct budget *b;
+
+	ck_assert_int_eq(budget_new(0, &b), -EINVAL);
+}
+END_TEST
+
+TEST_MAIN("budget", holds_at_every_step, releases_the_oldest_chunk_first, merges_adjacent_releases,
+	  a_quick_refault_earns_a_second_chance, shrinks_rather_than_refuse_a_page,
+	  refuses_a_zero_budget)
