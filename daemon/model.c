@@ -7,6 +7,7 @@
 
 #include <linux/vfio_iopf.h>
 
+#include "budget.h"
 #include "dma-layout.h"
 #include "macro.h"
 #include "model.h"
@@ -71,6 +72,8 @@ struct model {
 	struct zipf_table *zipf;
 	double *mapped_at;    /* per page: when its mapping is there; INFINITY if never */
 	uint64_t *touched;
+	uint64_t *released;   /* pages released at least once */
+	struct budget *budget;
 	struct device *devs;
 	struct iopf_device_state *policy_state;
 	struct segment *ahead;     /* answer_early: the rest of answered windows, FIFO */
@@ -159,11 +162,11 @@ static void bit_set(uint64_t *map, uint64_t bit)
 	map[bit / 64] |= UINT64_C(1) << (bit % 64);
 }
 
-static void pinned_add(struct model *m, double at, uint64_t pages)
+static void pinned_add(struct model *m, double at, int64_t pages)
 {
 	m->pinned_area += (double)m->pinned * (at - m->pinned_since);
 	m->pinned_since = at;
-	m->pinned += pages;
+	m->pinned += (uint64_t)pages;
 	m->result.peak_pinned_pages = MAX(m->result.peak_pinned_pages, m->pinned);
 }
 
@@ -171,6 +174,7 @@ static void fault(struct model *m, uint32_t dev, uint32_t slot, bool write, doub
 {
 	m->result.faults++;
 	m->result.write_faults += write;
+	m->result.refaults += bit_test(m->released, m->devs[dev].slots[slot].page);
 	assert(m->queue_len < m->queue_max);
 	m->queue[(m->queue_head + m->queue_len++) % m->queue_max] = (struct fault_ref) { dev, slot };
 	if (!m->resolver_busy) {
@@ -256,9 +260,48 @@ static double map_pages(struct model *m, uint64_t first, uint64_t n, double at, 
 			added++;
 			m->mapped_at[p] = at + (double)added * m->config->cost.page_us;
 		}
-	pinned_add(m, start, added);
+	pinned_add(m, start, (int64_t)added);
 	m->result.mapped_pages += added;
 	return at + (double)added * m->config->cost.page_us;
+}
+
+/* Unmaps and unpins the mapped pages of [first, first + n) from @at on; returns when done. */
+static double release_pages(struct model *m, uint64_t first, uint64_t n, double at, double start)
+{
+	uint64_t removed = 0;
+
+	for (uint64_t p = first; p < first + n; p++)
+		if (m->mapped_at[p] != INFINITY) {
+			m->mapped_at[p] = INFINITY;
+			bit_set(m->released, p);
+			removed++;
+		}
+	pinned_add(m, start, -(int64_t)removed);
+	m->result.released_pages += removed;
+	/* Unpinning and unmapping cost about what pinning and mapping did (kernel IOPF-BENCH). */
+	return at + (double)removed * m->config->cost.page_us;
+}
+
+/* With a budget: makes room for the window of the fault at @page, which may shrink. */
+static int fit_budget(struct model *m, uint64_t page, uint64_t *first, uint64_t *pages,
+		      double *t, double start)
+{
+	struct iopf_window w = { .iova = *first << IOPF_PAGE_SHIFT, .size = *pages << IOPF_PAGE_SHIFT };
+	const struct iopf_window *rel;
+	size_t n;
+	int r;
+
+	if (!m->budget)
+		return 0;
+	r = budget_admit(m->budget, page << IOPF_PAGE_SHIFT, &w, &rel, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		*t = release_pages(m, rel[i].iova >> IOPF_PAGE_SHIFT, rel[i].size >> IOPF_PAGE_SHIFT, *t,
+				   start);
+	*first = w.iova >> IOPF_PAGE_SHIFT;
+	*pages = w.size >> IOPF_PAGE_SHIFT;
+	return 0;
 }
 
 /* The policy's window for the fault of @f, as pages. */
@@ -316,6 +359,8 @@ static int take(struct model *m, double at)
 	int r;
 
 	m->result.batches++;
+	if (m->budget)
+		budget_batch_begin(m->budget);
 	for (uint32_t i = 0; i < m->config->ndevices; i++)
 		m->batch_faults[i] = 0;
 	for (uint32_t i = 0; i < n; i++)
@@ -325,6 +370,9 @@ static int take(struct model *m, double at)
 		uint64_t first, pages, page = m->devs[f->dev].slots[f->slot].page;
 
 		fault_window(m, f, &first, &pages);
+		r = fit_budget(m, page, &first, &pages, &t, at);
+		if (r < 0)
+			return r;
 		t += m->config->cost.fault_us;
 		if (m->config->answer_early) {
 			uint64_t now = MIN((uint64_t)MODEL_AHEAD_CHUNK, first + pages - page);
@@ -396,6 +444,9 @@ static int validate(const struct model_config *c)
 	if (!(k->device_bytes_per_us > 0) || !(k->fault_us >= 0) || !(k->page_us >= 0) ||
 	    !(k->wakeup_us >= 0))
 		return -EINVAL;
+	/* Map-ahead would map what the budget released: not modelled together. */
+	if (c->budget_pages && (c->answer_early || c->static_pinning))
+		return -EINVAL;
 	return 0;
 }
 
@@ -405,6 +456,8 @@ static struct model *model_free(struct model *m)
 		zipf_table_free(m->zipf);
 		free(m->mapped_at);
 		free(m->touched);
+		free(m->released);
+		budget_free(m->budget);
 		for (uint32_t i = 0; m->devs && i < m->config->ndevices; i++) {
 			free(m->devs[i].slots);
 			free(m->devs[i].completion);
@@ -449,14 +502,20 @@ static int model_new(const struct model_config *c, struct model **ret)
 	m->heap_max = m->queue_max + c->ndevices + 2;
 	m->mapped_at = malloc(npages * sizeof(*m->mapped_at));
 	m->touched = calloc(words, sizeof(uint64_t));
+	m->released = calloc(words, sizeof(uint64_t));
 	m->devs = calloc(c->ndevices, sizeof(*m->devs));
 	m->policy_state = calloc(c->ndevices, sizeof(*m->policy_state));
 	m->batch_faults = calloc(c->ndevices, sizeof(*m->batch_faults));
 	m->heap = calloc(m->heap_max, sizeof(*m->heap));
 	m->queue = calloc(m->queue_max, sizeof(*m->queue));
-	if (!m->mapped_at || !m->touched || !m->devs || !m->policy_state || !m->batch_faults || !m->heap ||
+	if (!m->mapped_at || !m->touched || !m->released || !m->devs || !m->policy_state || !m->batch_faults || !m->heap ||
 	    !m->queue)
 		return -ENOMEM;
+	if (c->budget_pages) {
+		r = budget_new(c->budget_pages, &m->budget);
+		if (r < 0)
+			return r;
+	}
 	for (uint64_t p = 0; p < npages; p++)
 		m->mapped_at[p] = c->static_pinning ? 0 : INFINITY;
 	for (uint32_t i = 0; i < c->ndevices; i++) {
@@ -473,7 +532,7 @@ static int model_new(const struct model_config *c, struct model **ret)
 	/* An access moves 4 KiB at the device's rate. */
 	m->access_us = cost_transfer_us(&c->cost, (double)IOPF_PAGE_SIZE);
 	if (c->static_pinning) {
-		pinned_add(m, 0, npages);
+		pinned_add(m, 0, (int64_t)npages);
 		m->result.mapped_pages = npages;
 	}
 	*ret = TAKE_PTR(m);

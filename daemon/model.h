@@ -29,7 +29,9 @@
  * moment it is mapped.
  * Faults that arrive meanwhile wait for the next batch, which pays its own
  * wake-up.  Pages count as pinned from the start of the batch that maps
- * them.  Nothing is ever released: pinned memory only grows.
+ * them.  With a budget, each window goes through budget_admit() first and
+ * the chunks it says to release are unmapped (page_us per page) before the
+ * window is mapped; without one, pinned memory only grows.
  */
 
 #include <stdbool.h>
@@ -52,6 +54,7 @@ struct model_config {
 	struct iopf_policy policy;
 	bool static_pinning;             /* everything pinned and mapped up front, no faults */
 	bool answer_early;               /* answer once the faulting page is mapped, map the rest after */
+	uint64_t budget_pages;           /* pinned-memory budget (budget.h); 0 = none */
 	struct cost_model cost;
 };
 
@@ -63,6 +66,8 @@ struct model_result {
 	uint64_t batches;            /* resolver wake-ups */
 	uint64_t touched_pages;      /* distinct pages accessed */
 	uint64_t mapped_pages;
+	uint64_t released_pages;     /* unmapped and unpinned to keep to the budget */
+	uint64_t refaults;           /* faults on pages released before */
 	uint64_t peak_pinned_pages;
 	double mean_pinned_pages;    /* over device time */
 	double device_us;            /* until the last device finished */
