@@ -54,6 +54,8 @@ static void help(void)
 	       "  -p, --policy=POLICY       exact | fixed[:PAGES] | adaptive[:MIN:MAX] |\n"
 	       "                            auto[:MIN:MAX] (default auto:%u:%u)\n"
 	       "  -b, --batch=N             faults per resolve call, 1..%u (default %u)\n"
+	       "      --budget=SIZE         pin at most SIZE on demand per VM, releasing the\n"
+	       "                            least recently faulted memory first (default none)\n"
 	       "      --timeout=MS          kernel waits this long for iopfd (default 1000)\n"
 	       "      --json                print the summary as JSON\n"
 	       "  -v, --verbose             log debug messages\n"
@@ -113,6 +115,7 @@ enum {
 	ARG_TRACE,
 	ARG_SEED,
 	ARG_PIN_LIMIT,
+	ARG_BUDGET,
 	ARG_FALLBACK_PAGES,
 	ARG_RING_ENTRIES,
 	ARG_TIMEOUT,
@@ -146,6 +149,7 @@ static const struct option options[] = {
 	{ "pin-limit", required_argument, NULL, ARG_PIN_LIMIT },
 	{ "fallback-pages", required_argument, NULL, ARG_FALLBACK_PAGES },
 	{ "batch", required_argument, NULL, 'b' },
+	{ "budget", required_argument, NULL, ARG_BUDGET },
 	{ "ring-entries", required_argument, NULL, ARG_RING_ENTRIES },
 	{ "timeout", required_argument, NULL, ARG_TIMEOUT },
 	{ "json", no_argument, NULL, ARG_JSON },
@@ -307,6 +311,12 @@ static int parse_option(int c, const char *value)
 			return usage_error("invalid --pin-limit '%s': at least 4K", value);
 		o->sim.pin_limit_pages = pages >> IOPF_PAGE_SHIFT;
 		return 0;
+	case ARG_BUDGET:
+		r = parse_size(value, &pages);
+		if (r < 0 || pages < IOPF_PAGE_SIZE)
+			return usage_error("invalid --budget '%s': at least 4K", value);
+		o->resolver.budget_pages = pages >> IOPF_PAGE_SHIFT;
+		return 0;
 	case ARG_FALLBACK_PAGES:
 		r = parse_u32(value, 1u << 20, &o->sim.fallback_pages);
 		break;
@@ -337,6 +347,7 @@ static bool is_simulation_option(int c)
 	switch (c) {
 	case 'p':
 	case 'b':
+	case ARG_BUDGET:
 	case ARG_TIMEOUT:
 	case ARG_IOPF_FD:
 	case ARG_READY_FD:

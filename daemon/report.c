@@ -65,6 +65,14 @@ void simulate_report(FILE *f, const struct simulate_options *o, const struct sim
 		(unsigned long long)s->mapped_pages,
 		format_bytes(mapped, sizeof(mapped), s->mapped_pages << IOPF_PAGE_SHIFT), fig.overmap,
 		(unsigned long long)s->peak_pinned_pages);
+	if (o->resolver.budget_pages) {
+		char budget[32], released[32];
+
+		fprintf(f, "  budget          %s, released %s in all%s\n",
+			format_bytes(budget, sizeof(budget), o->resolver.budget_pages << IOPF_PAGE_SHIFT),
+			format_bytes(released, sizeof(released), r->resolver.released),
+			r->resolver.release_errors ? " (some releases failed)" : "");
+	}
 	fprintf(f, "  faults per GiB  %.1f touched\n", fig.faults_per_gib);
 	fprintf(f, "  fault latency   p50 %.1f us, p99 %.1f us (fault raised to page response)\n",
 		(double)fig.p50_ns / 1e3, (double)fig.p99_ns / 1e3);
@@ -99,6 +107,9 @@ int simulate_report_json(FILE *f, const struct simulate_options *o, const struct
 		{ "pinned_pages", s->pinned_pages },
 		{ "peak_pinned_pages", s->peak_pinned_pages },
 		{ "pin_limit_pages", o->sim.pin_limit_pages },
+		{ "budget_pages", o->resolver.budget_pages },
+		{ "released_bytes", r->resolver.released },
+		{ "release_errors", r->resolver.release_errors },
 		{ "double_maps", s->double_maps },
 		{ "resolve_calls", s->resolve_calls },
 		{ "resolver_faults", r->resolver.faults },

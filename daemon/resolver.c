@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -31,6 +32,11 @@ int resolver_new(const struct iopf_backend *backend, const struct resolver_confi
 	if (!r->batch || !r->records) {
 		e = -ENOMEM;
 		goto fail;
+	}
+	if (config->budget_pages) {
+		e = budget_new(config->budget_pages, &r->budget);
+		if (e < 0)
+			goto fail;
 	}
 
 	r->ring_len = backend->ring.mmap_size;
@@ -96,6 +102,7 @@ struct resolver *resolver_free(struct resolver *r)
 		munmap(r->ring_mem, r->ring_len);
 	free(r->devices);
 	free(r->records);
+	budget_free(r->budget);
 	free(r->batch);
 	free(r);
 	return NULL;
@@ -127,6 +134,42 @@ static struct resolver_device *device_of(struct resolver *r, uint32_t dev_id)
 	return &d[dev_id];
 }
 
+/*
+ * Makes room for @w, which may shrink: releases what the budget says to,
+ * before the batch maps anything.  A release that fails leaves those pages
+ * pinned; the kernel's accounting (INFO's out_locked_pages) stays the truth.
+ */
+static void keep_to_budget(struct resolver *r, uint64_t iova, struct iopf_window *w)
+{
+	const struct iopf_window *rel;
+	size_t n;
+	int e;
+
+	e = budget_admit(r->budget, iova, w, &rel, &n);
+	if (e < 0) {
+		/* No memory to track it: the faulting page alone stays within reason. */
+		w->iova = iova & ~(IOPF_PAGE_SIZE - 1);
+		w->size = IOPF_PAGE_SIZE;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct vfio_iopf_release arg = {
+			.argsz = sizeof(arg),
+			.iova = rel[i].iova,
+			.size = rel[i].size,
+		};
+
+		e = r->backend.ops->release(r->backend.data, &arg);
+		if (e < 0) {
+			r->stats.release_errors++;
+			log_warning_errno(e, "Failed to release 0x%" PRIx64 "+0x%" PRIx64 " to keep to the budget: %m",
+					  rel[i].iova, rel[i].size);
+		} else {
+			r->stats.released += arg.out_released;
+		}
+	}
+}
+
 static void decide(struct resolver *r, const struct vfio_iopf_fault *f,
 		   struct vfio_iopf_resolve_entry *e)
 {
@@ -145,6 +188,8 @@ static void decide(struct resolver *r, const struct vfio_iopf_fault *f,
 		view.dma_size = IOPF_PAGE_SIZE;
 	}
 	w = iopf_policy_window(&r->config.policy, &dev->policy, &view);
+	if (r->budget)
+		keep_to_budget(r, f->iova, &w);
 	*e = (struct vfio_iopf_resolve_entry) {
 		.cookie = f->cookie,
 		.map_iova = w.iova,
@@ -161,6 +206,8 @@ static void decide(struct resolver *r, const struct vfio_iopf_fault *f,
  */
 static void decide_batch(struct resolver *r, uint32_t n)
 {
+	if (r->budget)
+		budget_batch_begin(r->budget);
 	for (uint32_t i = 0; i < n; i++) {
 		memcpy(&r->records[i], iopf_ring_record(&r->ring, r->head + i), sizeof(r->records[i]));
 		device_of(r, r->records[i].dev_id)->batch_faults++;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "backend.h"
+#include "budget.h"
 #include "macro.h"
 #include "policy.h"
 #include "ring.h"
@@ -24,6 +25,7 @@ struct resolver_config {
 	struct iopf_policy policy;
 	uint32_t batch_max;   /* faults per resolve call, 1 .. VFIO_IOPF_RESOLVE_MAX */
 	uint32_t timeout_ms;  /* passed to the kernel: when it stops waiting for us */
+	uint64_t budget_pages; /* the VM's on-demand pins at most (budget.h); 0 = no limit */
 };
 
 struct resolver_stats {
@@ -34,6 +36,8 @@ struct resolver_stats {
 	uint64_t stale;          /* entries for faults already answered (ENOENT) */
 	uint64_t retries;        /* resolve calls repeated for entries left undone */
 	uint64_t abandoned;      /* entries left to the kernel's timeout after the retries */
+	uint64_t released;       /* bytes released to keep to the budget */
+	uint64_t release_errors; /* release calls that failed */
 	uint32_t overflow;       /* last seen ring overflow counter */
 };
 
@@ -55,6 +59,7 @@ struct resolver {
 	struct resolver_device *devices;
 	uint32_t ndevices;
 	struct vfio_iopf_fault *records; /* the batch's records, copied off the ring */
+	struct budget *budget;           /* NULL without a budget */
 	struct vfio_iopf_resolve *batch;
 	struct resolver_stats stats;
 };

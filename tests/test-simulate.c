@@ -66,7 +66,7 @@ static struct workload_trace *three_device_trace(void)
 
 START_TEST(every_workload_and_policy)
 {
-	const char *policies[] = { "exact", "fixed", "fixed:16", "adaptive" };
+	const char *policies[] = { "exact", "fixed", "fixed:16", "adaptive", "auto" };
 	struct workload_trace *trace = three_device_trace();
 
 	for (int k = 0; k < _WORKLOAD_MAX; k++)
@@ -144,6 +144,36 @@ START_TEST(tiny_ring_overflows_without_loss)
 }
 END_TEST
 
-TEST_MAIN("simulate", every_workload_and_policy, sequential_gib_adaptive_beats_fixed,
+/*
+ * iopfd with a budget of 1.25x the moving hot set: the simulated kernel's
+ * pinned pages never go over it (its peak is sampled at every map), old
+ * phases are released, and every fault is still answered by iopfd.
+ */
+START_TEST(budget_holds_through_the_kernel_side)
+{
+	const uint32_t shapes[][2] = { { 1, 1 }, { 4, 16 } };
+
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		struct simulate_options o = opts(WORKLOAD_PHASES, "auto", 64u << 20, shapes[i][0],
+						 shapes[i][1]);
+		uint64_t ws = (o.sim.memory_bytes >> IOPF_PAGE_SHIFT) / 16;
+		struct simulate_result r;
+
+		o.resolver.budget_pages = ws + ws / 4;
+		ck_assert_int_eq(simulate_run(&o, &r), 0);
+		ck_assert_uint_eq(r.sim.fallback, 0);
+		ck_assert_uint_eq(r.sim.invalid, 0);
+		ck_assert_uint_eq(r.sim.outstanding, 0);
+		ck_assert_uint_eq(r.sim.faults, r.sim.resolved);
+		ck_assert_uint_eq(r.sim.accesses, r.total_accesses);
+		ck_assert_uint_le(r.sim.peak_pinned_pages, o.resolver.budget_pages);
+		ck_assert_uint_gt(r.sim.touched_pages, o.resolver.budget_pages);
+		ck_assert_uint_gt(r.resolver.released, 0);
+		ck_assert_uint_eq(r.resolver.release_errors, 0);
+	}
+}
+END_TEST
+
+TEST_MAIN("simulate", budget_holds_through_the_kernel_side, every_workload_and_policy, sequential_gib_adaptive_beats_fixed,
 	  random_adaptive_does_not_overmap, one_at_a_time_and_kernel_only,
 	  tiny_ring_overflows_without_loss)
