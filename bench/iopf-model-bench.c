@@ -3,7 +3,8 @@
  * iopf-model-bench: what each policy costs the device, from the
  * device-time model (virtual time, deterministic), per workload.  Figures,
  * not pass/fail; the T* and P* lines are the target a default policy has to
- * meet: device time <= 1.25 T*, peak pinned <= 1.25 P*.
+ * meet: device time <= 1.25 T*, peak pinned <= 1.25 P*.  Given a directory,
+ * it also writes each workload's sweeps there as gnuplot data (bench/plot.gp).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -88,6 +89,23 @@ static int seed_rows(void)
 	return 0;
 }
 
+/* With a directory argument: the sweeps as gnuplot data, one file per workload, one block a shape. */
+static FILE *plot;
+
+static void plot_block(const struct shape *s, const struct model_result *sweep, uint32_t n,
+		       const struct model_result *dflt)
+{
+	if (!plot)
+		return;
+	fprintf(plot, "# %u device%s x depth %u: pages, device ms, peak MiB, auto's device ms, auto's peak MiB\n",
+		s->devices, s->devices == 1 ? "" : "s", s->depth);
+	for (uint32_t i = 0; i < n; i++)
+		fprintf(plot, "%u %.3f %.1f %.3f %.1f\n", 1u << i, sweep[i].device_us / 1e3,
+			(double)sweep[i].peak_pinned_pages / MIB_PAGES, dflt->device_us / 1e3,
+			(double)dflt->peak_pinned_pages / MIB_PAGES);
+	fprintf(plot, "\n\n");
+}
+
 /* T*: the least device time of any fixed:N; P*: the least peak pinned within 1.25 T*. */
 static int targets(const struct shape *s, const struct model_result *dflt)
 {
@@ -103,6 +121,7 @@ static int targets(const struct shape *s, const struct model_result *dflt)
 		if (sweep[n].device_us < sweep[best_t].device_us)
 			best_t = n;
 	}
+	plot_block(s, sweep, n, dflt);
 	for (uint32_t i = 0; i < n; i++)
 		if (sweep[i].device_us <= TARGET * sweep[best_t].device_us &&
 		    (best_p == UINT32_MAX || sweep[i].peak_pinned_pages < sweep[best_p].peak_pinned_pages))
@@ -172,7 +191,26 @@ static int table(const struct shape *s)
 	return 0;
 }
 
-int main(void)
+/* Opens DIR/WORKLOAD.dat for the next workload's sweeps, if a DIR was given. */
+static int plot_open(const char *dir, enum workload_kind kind)
+{
+	char path[4096];
+
+	if (plot)
+		fclose(plot);
+	plot = NULL;
+	if (!dir)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s.dat", dir, workload_kind_to_string(kind));
+	plot = fopen(path, "we");
+	if (!plot) {
+		fprintf(stderr, "iopf-model-bench: cannot write %s: %m\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	const enum workload_kind kinds[] = {
 		WORKLOAD_SEQUENTIAL, WORKLOAD_RANDOM, WORKLOAD_HOTSET, WORKLOAD_PHASES, WORKLOAD_MESSAGES,
@@ -191,12 +229,17 @@ int main(void)
 	       "   budget of N MiB (1.25x the hot set for phases, else half of what auto pins)\n\n",
 	       cost.device_bytes_per_us * 1e6 / (double)GIB, MODEL_AHEAD_CHUNK - 1, MODEL_AHEAD_CHUNK,
 	       cost.fault_us, cost.page_us, cost.wakeup_us);
-	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		if (plot_open(argc > 1 ? argv[1] : NULL, kinds[k]) < 0)
+			return 1;
 		for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
 			struct shape sh = { kinds[k], shapes[s][0], shapes[s][1] };
 
 			if (table(&sh) < 0)
 				return 1;
 		}
+	}
+	if (plot && fclose(plot) != 0)
+		return 1;
 	return 0;
 }
