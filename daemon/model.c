@@ -7,6 +7,7 @@
 
 #include <linux/vfio_iopf.h>
 
+#include "bitmap.h"
 #include "budget.h"
 #include "dma-layout.h"
 #include "macro.h"
@@ -150,16 +151,6 @@ static struct event pop(struct model *m)
 		m->heap[min] = t;
 		i = min;
 	}
-}
-
-static bool bit_test(const uint64_t *map, uint64_t bit)
-{
-	return map[bit / 64] & (UINT64_C(1) << (bit % 64));
-}
-
-static void bit_set(uint64_t *map, uint64_t bit)
-{
-	map[bit / 64] |= UINT64_C(1) << (bit % 64);
 }
 
 static void pinned_add(struct model *m, double at, int64_t pages)
