@@ -78,8 +78,9 @@ static const struct iopf_backend_ops flaky_ops = {
 	.info = flaky_info,
 };
 
+/* @fail_calls resolve calls fail with @fail_errno before the simulator sees any. */
 static void setup_devices(struct harness *h, uint32_t ring_entries, uint32_t ndevices,
-			  uint32_t timeout_ms)
+			  uint32_t timeout_ms, unsigned fail_calls, int fail_errno)
 {
 	struct resolver_config rc = { .batch_max = 64, .timeout_ms = timeout_ms };
 	struct iopf_backend backend;
@@ -91,7 +92,11 @@ static void setup_devices(struct harness *h, uint32_t ring_entries, uint32_t nde
 	c.ring_entries = ring_entries;
 	c.ndevices = ndevices;
 	ck_assert_int_eq(sim_new(&c, &h->sim), 0);
-	h->flaky = (struct flaky) { .done_max = UINT32_MAX };
+	h->flaky = (struct flaky) {
+		.fail_calls = fail_calls,
+		.fail_errno = fail_errno,
+		.done_max = UINT32_MAX,
+	};
 	iopf_backend_sim(h->sim, &h->flaky.inner);
 	backend = h->flaky.inner;
 	backend.ops = &flaky_ops;
@@ -102,7 +107,7 @@ static void setup_devices(struct harness *h, uint32_t ring_entries, uint32_t nde
 
 static void setup(struct harness *h, uint32_t ring_entries)
 {
-	setup_devices(h, ring_entries, 1, 5000);
+	setup_devices(h, ring_entries, 1, 5000, 0, 0);
 }
 
 /*
@@ -208,9 +213,7 @@ START_TEST(retries_what_a_resolve_call_left_undone)
 	struct harness h;
 	struct sim_stats st;
 
-	setup_devices(&h, 64, 4, 5000);
-	h.flaky.fail_calls = 1;
-	h.flaky.fail_errno = -EAGAIN;
+	setup_devices(&h, 64, 4, 5000, 1, -EAGAIN);
 	h.flaky.done_max = 2;
 	fault_devices(&h, 3, 0);
 	ck_assert_int_eq(resolver_serve(h.resolver), 0);
@@ -232,9 +235,7 @@ START_TEST(leaves_faults_to_the_kernel_when_retries_run_out)
 	struct harness h;
 	struct sim_stats st;
 
-	setup_devices(&h, 64, 2, 100);
-	h.flaky.fail_calls = 100;
-	h.flaky.fail_errno = -ENOMEM;
+	setup_devices(&h, 64, 2, 100, 100, -ENOMEM);
 	fault_devices(&h, 2, 0);
 	ck_assert_int_eq(resolver_serve(h.resolver), 0);
 	ck_assert_uint_eq(h.flaky.calls, RESOLVER_RESOLVE_TRIES);
@@ -259,9 +260,7 @@ START_TEST(stops_serving_an_unusable_fd)
 {
 	struct harness h;
 
-	setup_devices(&h, 64, 1, 100);
-	h.flaky.fail_calls = 100;
-	h.flaky.fail_errno = -EBADF;
+	setup_devices(&h, 64, 1, 100, 100, -EBADF);
 	fault_devices(&h, 1, 0);
 	ck_assert_int_eq(resolver_serve(h.resolver), -EBADF);
 	ck_assert_uint_eq(h.flaky.calls, 1);
