@@ -167,6 +167,17 @@ static const char *option_name(int c)
 	return "?";
 }
 
+/* A size of at least a page (K/M/G/T suffixes), as a page count, for option @c. */
+static int parse_pages_option(int c, const char *value, uint64_t *ret_pages)
+{
+	uint64_t bytes;
+
+	if (parse_size(value, &bytes) < 0 || bytes < IOPF_PAGE_SIZE)
+		return usage_error("invalid --%s '%s': at least 4K", option_name(c), value);
+	*ret_pages = bytes >> IOPF_PAGE_SHIFT;
+	return 0;
+}
+
 /* Reads the trace file; a malformed line is a usage error that names it. */
 static int load_trace(const char *path)
 {
@@ -306,17 +317,9 @@ static int parse_option(int c, const char *value)
 		r = parse_u64(value, UINT64_MAX, &o->sim.workload.seed);
 		break;
 	case ARG_PIN_LIMIT:
-		r = parse_size(value, &pages);
-		if (r < 0 || pages < IOPF_PAGE_SIZE)
-			return usage_error("invalid --pin-limit '%s': at least 4K", value);
-		o->sim.pin_limit_pages = pages >> IOPF_PAGE_SHIFT;
-		return 0;
+		return parse_pages_option(c, value, &o->sim.pin_limit_pages);
 	case ARG_BUDGET:
-		r = parse_size(value, &pages);
-		if (r < 0 || pages < IOPF_PAGE_SIZE)
-			return usage_error("invalid --budget '%s': at least 4K", value);
-		o->resolver.budget_pages = pages >> IOPF_PAGE_SHIFT;
-		return 0;
+		return parse_pages_option(c, value, &o->resolver.budget_pages);
 	case ARG_FALLBACK_PAGES:
 		r = parse_u32(value, 1u << 20, &o->sim.fallback_pages);
 		break;
