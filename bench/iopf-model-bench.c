@@ -191,6 +191,35 @@ static int table(const struct shape *s)
 	return 0;
 }
 
+/* Two VMs on one iopfd: what the second costs the first, with and without budgets. */
+static int two_vms(void)
+{
+	const uint32_t depths[] = { 1, 16 };
+
+	printf("== Two VMs on one resolver: phases, 1 GiB and 1 device each, auto\n");
+	for (size_t i = 0; i < sizeof(depths) / sizeof(depths[0]); i++)
+		for (int budget = 0; budget < 2; budget++) {
+			const struct shape sh = { WORKLOAD_PHASES, 1, depths[i] };
+			struct model_config c = config(&sh, "auto");
+			struct model_result one, two;
+
+			if (budget)
+				c.budget_pages = (c.memory_bytes >> IOPF_PAGE_SHIFT) / 16 * 5 / 4;
+			if (run(&c, &one) < 0)
+				return -1;
+			c.nvms = 2;
+			if (run(&c, &two) < 0)
+				return -1;
+			printf("   depth %2u, %-14s one VM %8.2f ms, two %8.2f ms (%.2fx); peak pinned per VM %6.1f MiB, both %6.1f MiB\n",
+			       depths[i], budget ? "budget 80 MiB:" : "no budget:", one.device_us / 1e3,
+			       two.device_us / 1e3, two.device_us / one.device_us,
+			       (double)two.peak_vm_pinned_pages / MIB_PAGES,
+			       (double)two.peak_pinned_pages / MIB_PAGES);
+		}
+	printf("\n");
+	return 0;
+}
+
 /* Opens DIR/WORKLOAD.dat for the next workload's sweeps, if a DIR was given. */
 static int plot_open(const char *dir, enum workload_kind kind)
 {
@@ -241,5 +270,5 @@ int main(int argc, char **argv)
 	}
 	if (plot && fclose(plot) != 0)
 		return 1;
-	return 0;
+	return two_vms() < 0;
 }

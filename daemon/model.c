@@ -52,6 +52,8 @@ struct device {
 	bool has_next;
 	bool exhausted;            /* the workload has nothing more */
 	double finished_at;
+	uint32_t vm;
+	uint64_t base;             /* its VM's first page in the model's page numbers */
 	bool scheduled;            /* an EVENT_DEVICE for it is in the heap */
 };
 
@@ -74,7 +76,10 @@ struct model {
 	double *mapped_at;    /* per page: when its mapping is there; INFINITY if never */
 	uint64_t *touched;
 	uint64_t *released;   /* pages released at least once */
-	struct budget *budget;
+	struct budget **budgets;   /* per VM, with a budget */
+	uint64_t *vm_pinned;       /* per VM */
+	uint32_t nvms, ndevs;      /* ndevs: devices of all VMs */
+	uint64_t vm_pages;
 	struct device *devs;
 	struct iopf_device_state *policy_state;
 	struct segment *ahead;     /* answer_early: the rest of answered windows, FIFO */
@@ -153,12 +158,15 @@ static struct event pop(struct model *m)
 	}
 }
 
-static void pinned_add(struct model *m, double at, int64_t pages)
+/* @pages more (or fewer) pinned for VM @vm, from @at on. */
+static void pinned_add(struct model *m, uint32_t vm, double at, int64_t pages)
 {
 	m->pinned_area += (double)m->pinned * (at - m->pinned_since);
 	m->pinned_since = at;
 	m->pinned += (uint64_t)pages;
+	m->vm_pinned[vm] += (uint64_t)pages;
 	m->result.peak_pinned_pages = MAX(m->result.peak_pinned_pages, m->pinned);
+	m->result.peak_vm_pinned_pages = MAX(m->result.peak_vm_pinned_pages, m->vm_pinned[vm]);
 }
 
 static void fault(struct model *m, uint32_t dev, uint32_t slot, bool write, double at)
@@ -227,7 +235,7 @@ static void device_run(struct model *m, uint32_t dev, double now)
 			return;
 		}
 		s = &d->slots[d->issued % depth];
-		*s = (struct slot) { .page = d->next_page };
+		*s = (struct slot) { .page = d->base + d->next_page };
 		d->has_next = false;
 		d->last_issue = now;
 		bit_set(m->touched, s->page);
@@ -251,7 +259,7 @@ static double map_pages(struct model *m, uint64_t first, uint64_t n, double at, 
 			added++;
 			m->mapped_at[p] = at + (double)added * m->config->cost.page_us;
 		}
-	pinned_add(m, start, (int64_t)added);
+	pinned_add(m, (uint32_t)(first / m->vm_pages), start, (int64_t)added);
 	m->result.mapped_pages += added;
 	return at + (double)added * m->config->cost.page_us;
 }
@@ -267,24 +275,24 @@ static double release_pages(struct model *m, uint64_t first, uint64_t n, double 
 			bit_set(m->released, p);
 			removed++;
 		}
-	pinned_add(m, start, -(int64_t)removed);
+	pinned_add(m, (uint32_t)(first / m->vm_pages), start, -(int64_t)removed);
 	m->result.released_pages += removed;
 	/* Unpinning and unmapping cost about what pinning and mapping did (kernel IOPF-BENCH). */
 	return at + (double)removed * m->config->cost.page_us;
 }
 
 /* With a budget: makes room for the window of the fault at @page, which may shrink. */
-static int fit_budget(struct model *m, uint64_t page, uint64_t *first, uint64_t *pages,
-		      double *t, double start)
+static int fit_budget(struct model *m, uint32_t vm, uint64_t page, uint64_t *first,
+		      uint64_t *pages, double *t, double start)
 {
 	struct iopf_window w = { .iova = *first << IOPF_PAGE_SHIFT, .size = *pages << IOPF_PAGE_SHIFT };
 	const struct iopf_window *rel;
 	size_t n;
 	int r;
 
-	if (!m->budget)
+	if (!m->budgets)
 		return 0;
-	r = budget_admit(m->budget, page << IOPF_PAGE_SHIFT, &w, &rel, &n);
+	r = budget_admit(m->budgets[vm], page << IOPF_PAGE_SHIFT, &w, &rel, &n);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n; i++)
@@ -299,7 +307,8 @@ static int fit_budget(struct model *m, uint64_t page, uint64_t *first, uint64_t 
 static void fault_window(struct model *m, const struct fault_ref *f, uint64_t *ret_first,
 			 uint64_t *ret_pages)
 {
-	uint64_t page = m->devs[f->dev].slots[f->slot].page;
+	const struct device *d = &m->devs[f->dev];
+	uint64_t page = d->slots[f->slot].page - d->base;
 	const struct dma_range *rg = dma_layout_range_of_page(&m->layout, page);
 	struct iopf_fault_view view = {
 		.iova = dma_layout_page_iova(&m->layout, page),
@@ -312,7 +321,7 @@ static void fault_window(struct model *m, const struct fault_ref *f, uint64_t *r
 	/* The policy's contract: page aligned, in the range, holding the fault. */
 	assert(w.iova >= rg->iova && w.iova + w.size <= view.dma_iova + view.dma_size);
 	assert(w.iova <= view.iova && view.iova < w.iova + w.size);
-	*ret_first = rg->first_page + ((w.iova - rg->iova) >> IOPF_PAGE_SHIFT);
+	*ret_first = d->base + rg->first_page + ((w.iova - rg->iova) >> IOPF_PAGE_SHIFT);
 	*ret_pages = w.size >> IOPF_PAGE_SHIFT;
 }
 
@@ -350,9 +359,9 @@ static int take(struct model *m, double at)
 	int r;
 
 	m->result.batches++;
-	if (m->budget)
-		budget_batch_begin(m->budget);
-	for (uint32_t i = 0; i < m->config->ndevices; i++)
+	for (uint32_t i = 0; m->budgets && i < m->nvms; i++)
+		budget_batch_begin(m->budgets[i]);
+	for (uint32_t i = 0; i < m->ndevs; i++)
 		m->batch_faults[i] = 0;
 	for (uint32_t i = 0; i < n; i++)
 		m->batch_faults[m->queue[(m->queue_head + i) % m->queue_max].dev]++;
@@ -361,7 +370,7 @@ static int take(struct model *m, double at)
 		uint64_t first, pages, page = m->devs[f->dev].slots[f->slot].page;
 
 		fault_window(m, f, &first, &pages);
-		r = fit_budget(m, page, &first, &pages, &t, at);
+		r = fit_budget(m, m->devs[f->dev].vm, page, &first, &pages, &t, at);
 		if (r < 0)
 			return r;
 		t += m->config->cost.fault_us;
@@ -425,7 +434,7 @@ static void idle(struct model *m, double at)
 
 static int validate(const struct model_config *c)
 {
-	uint64_t slots = (uint64_t)c->ndevices * c->depth;
+	uint64_t slots = (uint64_t)MAX(c->nvms, 1u) * c->ndevices * c->depth;
 	const struct cost_model *k = &c->cost;
 
 	if (c->memory_bytes == 0 || c->memory_bytes % IOPF_PAGE_SIZE)
@@ -448,8 +457,11 @@ static struct model *model_free(struct model *m)
 		free(m->mapped_at);
 		free(m->touched);
 		free(m->released);
-		budget_free(m->budget);
-		for (uint32_t i = 0; m->devs && i < m->config->ndevices; i++) {
+		for (uint32_t i = 0; m->budgets && i < m->nvms; i++)
+			budget_free(m->budgets[i]);
+		free(m->budgets);
+		free(m->vm_pinned);
+		for (uint32_t i = 0; m->devs && i < m->ndevs; i++) {
 			free(m->devs[i].slots);
 			free(m->devs[i].completion);
 		}
@@ -469,7 +481,7 @@ static int model_new(const struct model_config *c, struct model **ret)
 {
 	_cleanup_(model_freep) struct model *m = NULL;
 	struct workload_config w = c->workload;
-	uint64_t npages = c->memory_bytes >> IOPF_PAGE_SHIFT, words = (npages + 63) / 64;
+	uint64_t npages = c->memory_bytes >> IOPF_PAGE_SHIFT, total, words;
 	int r;
 
 	r = validate(c);
@@ -479,6 +491,11 @@ static int model_new(const struct model_config *c, struct model **ret)
 	if (!m)
 		return -ENOMEM;
 	m->config = c;
+	m->nvms = MAX(c->nvms, 1u);
+	m->ndevs = m->nvms * c->ndevices;
+	m->vm_pages = npages;
+	total = npages * m->nvms;
+	words = (total + 63) / 64;
 	r = dma_layout_init(npages, c->nranges, &m->layout);
 	if (r < 0)
 		return r;
@@ -489,42 +506,54 @@ static int model_new(const struct model_config *c, struct model **ret)
 	if (r < 0)
 		return r;
 
-	m->queue_max = c->ndevices * c->depth;
-	m->heap_max = m->queue_max + c->ndevices + 2;
-	m->mapped_at = malloc(npages * sizeof(*m->mapped_at));
+	m->queue_max = m->ndevs * c->depth;
+	m->heap_max = m->queue_max + m->ndevs + 2;
+	m->mapped_at = malloc(total * sizeof(*m->mapped_at));
 	m->touched = calloc(words, sizeof(uint64_t));
 	m->released = calloc(words, sizeof(uint64_t));
-	m->devs = calloc(c->ndevices, sizeof(*m->devs));
-	m->policy_state = calloc(c->ndevices, sizeof(*m->policy_state));
-	m->batch_faults = calloc(c->ndevices, sizeof(*m->batch_faults));
+	m->devs = calloc(m->ndevs, sizeof(*m->devs));
+	m->policy_state = calloc(m->ndevs, sizeof(*m->policy_state));
+	m->batch_faults = calloc(m->ndevs, sizeof(*m->batch_faults));
+	m->vm_pinned = calloc(m->nvms, sizeof(*m->vm_pinned));
 	m->heap = calloc(m->heap_max, sizeof(*m->heap));
 	m->queue = calloc(m->queue_max, sizeof(*m->queue));
-	if (!m->mapped_at || !m->touched || !m->released || !m->devs || !m->policy_state || !m->batch_faults || !m->heap ||
+	if (!m->mapped_at || !m->touched || !m->released || !m->devs || !m->policy_state || !m->batch_faults || !m->vm_pinned || !m->heap ||
 	    !m->queue)
 		return -ENOMEM;
 	if (c->budget_pages) {
-		r = budget_new(c->budget_pages, &m->budget);
-		if (r < 0)
-			return r;
+		m->budgets = calloc(m->nvms, sizeof(*m->budgets));
+		if (!m->budgets)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < m->nvms; i++) {
+			r = budget_new(c->budget_pages, &m->budgets[i]);
+			if (r < 0)
+				return r;
+		}
 	}
-	for (uint64_t p = 0; p < npages; p++)
+	for (uint64_t p = 0; p < total; p++)
 		m->mapped_at[p] = c->static_pinning ? 0 : INFINITY;
-	for (uint32_t i = 0; i < c->ndevices; i++) {
+	for (uint32_t i = 0; i < m->ndevs; i++) {
 		struct device *d = &m->devs[i];
+		struct workload_config vw = w;
 
 		d->slots = calloc(c->depth, sizeof(*d->slots));
 		d->completion = calloc(c->depth, sizeof(*d->completion));
 		if (!d->slots || !d->completion)
 			return -ENOMEM;
-		r = workload_stream_init(&w, i, m->zipf, &d->wl);
+		/* each VM its own accesses, from a seed of its own */
+		d->vm = i / c->ndevices;
+		d->base = (uint64_t)d->vm * npages;
+		vw.seed += d->vm;
+		r = workload_stream_init(&vw, i % c->ndevices, m->zipf, &d->wl);
 		if (r < 0)
 			return r;
 	}
 	/* An access moves 4 KiB at the device's rate. */
 	m->access_us = cost_transfer_us(&c->cost, (double)IOPF_PAGE_SIZE);
 	if (c->static_pinning) {
-		pinned_add(m, 0, (int64_t)npages);
-		m->result.mapped_pages = npages;
+		for (uint32_t i = 0; i < m->nvms; i++)
+			pinned_add(m, i, 0, (int64_t)npages);
+		m->result.mapped_pages = total;
 	}
 	*ret = TAKE_PTR(m);
 	return 0;
@@ -540,7 +569,7 @@ int model_run(const struct model_config *c, struct model_result *ret)
 	r = model_new(c, &m);
 	if (r < 0)
 		return r;
-	for (uint32_t i = 0; i < c->ndevices; i++)
+	for (uint32_t i = 0; i < m->ndevs; i++)
 		push(m, 0, EVENT_DEVICE, i, 0);
 
 	while (m->nevents > 0) {
@@ -566,7 +595,7 @@ int model_run(const struct model_config *c, struct model_result *ret)
 	}
 
 	res = &m->result;
-	for (uint32_t i = 0; i < c->ndevices; i++) {
+	for (uint32_t i = 0; i < m->ndevs; i++) {
 		const struct device *d = &m->devs[i];
 
 		res->accesses += d->issued;
@@ -574,8 +603,8 @@ int model_run(const struct model_config *c, struct model_result *ret)
 		/* Nothing to fault: one access_us per access, back to back. */
 		res->static_us = MAX(res->static_us, (double)d->issued * m->access_us);
 	}
-	pinned_add(m, res->device_us, 0);
-	for (uint64_t p = 0; p < m->layout.npages; p++)
+	pinned_add(m, 0, res->device_us, 0);
+	for (uint64_t p = 0; p < m->vm_pages * m->nvms; p++)
 		res->touched_pages += bit_test(m->touched, p);
 	res->mean_pinned_pages = res->device_us > 0 ? m->pinned_area / res->device_us : (double)m->pinned;
 	res->slowdown = res->static_us > 0 ? res->device_us / res->static_us - 1 : 0;

@@ -17,7 +17,9 @@
  * faults under way, so a deep queue overlaps stalls.  With nothing to fault
  * the device takes exactly accesses * access_us (the static time).
  *
- * One resolver serves the VM's faults in order of arrival: woken by the
+ * Several VMs (nvms) are alike but for their seeds, each with its memory,
+ * devices, policy state and budget; one resolver serves them all, as one
+ * iopfd does.  It takes faults in order of arrival: woken by the
  * first fault while idle, it runs wakeup_us later, takes what is queued then
  * (up to batch_max: one resolve call) and, fault by fault, asks the policy
  * for a window exactly as iopfd does, pins and maps the pages of it not yet
@@ -46,15 +48,16 @@
 
 struct model_config {
 	struct workload_config workload; /* npages, ndevices and nstreams (one per device) are derived */
-	uint64_t memory_bytes;
-	uint32_t ndevices;
+	uint64_t memory_bytes;           /* per VM */
+	uint32_t ndevices;               /* per VM */
+	uint32_t nvms;                   /* VMs one resolver serves, alike but for their seeds; 0 = 1 */
 	uint32_t depth;                  /* accesses in flight per device */
 	uint32_t nranges;                /* DMA ranges the memory is split into */
 	uint32_t batch_max;              /* faults per resolve call */
 	struct iopf_policy policy;
 	bool static_pinning;             /* everything pinned and mapped up front, no faults */
 	bool answer_early;               /* answer once the faulting page is mapped, map the rest after */
-	uint64_t budget_pages;           /* pinned-memory budget (budget.h); 0 = none */
+	uint64_t budget_pages;           /* pinned-memory budget of each VM (budget.h); 0 = none */
 	struct cost_model cost;
 };
 
@@ -68,7 +71,8 @@ struct model_result {
 	uint64_t mapped_pages;
 	uint64_t released_pages;     /* unmapped and unpinned to keep to the budget */
 	uint64_t refaults;           /* faults on pages released before */
-	uint64_t peak_pinned_pages;
+	uint64_t peak_pinned_pages;  /* of all VMs together */
+	uint64_t peak_vm_pinned_pages; /* of the VM that pinned most */
 	double mean_pinned_pages;    /* over device time */
 	double device_us;            /* until the last device finished */
 	double static_us;            /* the same accesses with nothing to fault */

@@ -272,6 +272,30 @@ START_TEST(budget_refuses_what_it_cannot_model)
 END_TEST
 
 /*
+ * Two VMs on one resolver: each keeps to its own budget, and a second VM's
+ * faults cost the first device time, since one iopfd answers both.
+ */
+START_TEST(two_vms_share_the_resolver_not_the_budget)
+{
+	struct model_config c = config(WORKLOAD_PHASES, "auto", 64u << 20, 1, 1);
+	struct model_result one = run(&c), two;
+	uint64_t ws = (c.memory_bytes >> IOPF_PAGE_SHIFT) / 16;
+
+	c.nvms = 2;
+	two = run(&c);
+	ck_assert_uint_eq(two.accesses, 2 * one.accesses);
+	ck_assert_double_eq(two.static_us, one.static_us);
+	ck_assert_double_gt(two.device_us, one.device_us);
+	ck_assert_uint_eq(two.answered, two.faults);
+	c.budget_pages = ws + ws / 4;
+	two = run(&c);
+	ck_assert_uint_le(two.peak_vm_pinned_pages, c.budget_pages);
+	ck_assert_uint_gt(two.peak_pinned_pages, c.budget_pages);
+	ck_assert_uint_le(two.peak_pinned_pages, 2 * c.budget_pages);
+}
+END_TEST
+
+/*
  * Answering once the first pages of a window are mapped and mapping the
  * rest while no fault waits: a lone sequential device waits less, and every
  * fault is still answered once.
@@ -361,7 +385,7 @@ START_TEST(auto_is_fast_first_and_frugal_second)
 }
 END_TEST
 
-TEST_MAIN("model", budget_holds_on_moving_hot_sets, budget_refuses_what_it_cannot_model,
+TEST_MAIN("model", two_vms_share_the_resolver_not_the_budget, budget_holds_on_moving_hot_sets, budget_refuses_what_it_cannot_model,
 	  auto_is_fast_first_and_frugal_second, answering_early_helps_a_lone_stream, seed_rows_reproduce, reused_buffers_fault_once, static_pinning_costs_nothing,
 	  every_fault_answered_once, device_time_grows_with_every_cost, deterministic,
 	  deep_queues_overlap_stalls, trace_replays, bad_configs_refused)
