@@ -251,8 +251,9 @@ int main(int argc, char **argv)
 	if (seed_rows() < 0)
 		return 1;
 	printf("== Device time per policy: 1 GiB VM, %.1f GiB/s per device, work arriving at that rate;\n"
-	       "   a fault stalls the accesses behind it; \"early\": answered once the faulting page and\n"
-	       "   the %u after it are mapped, the rest mapped %u pages a call while no fault waits\n"
+	       "   a fault stalls the accesses behind it; \"early\": when a batch is one device's faults,\n"
+	       "   answered once the faulting page and the %u after it are mapped, the rest mapped\n"
+	       "   %u pages a call while no fault waits\n"
 	       "   %.2f us + %.2f us per page newly pinned, plus %.0f us per resolver wake-up;\n"
 	       "   messages are fresh 1 MiB ones; mean pinned is over the device time; auto,NM: with a\n"
 	       "   budget of N MiB (1.25x the hot set for phases, else half of what auto pins)\n\n",

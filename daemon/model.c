@@ -374,7 +374,8 @@ static int take(struct model *m, double at)
 		if (r < 0)
 			return r;
 		t += m->config->cost.fault_us;
-		if (m->config->answer_early) {
+		/* answered early only while one device's faults have the resolver to themselves */
+		if (m->config->answer_early && m->batch_faults[f->dev] == n) {
 			uint64_t now = MIN((uint64_t)MODEL_AHEAD_CHUNK, first + pages - page);
 
 			t = map_pages(m, page, now, t, at);

@@ -24,7 +24,9 @@
  * (up to batch_max: one resolve call) and, fault by fault, asks the policy
  * for a window exactly as iopfd does, pins and maps the pages of it not yet
  * mapped (fault_us + page_us per new page) and answers the fault.  With
- * answer_early it maps only the faulting page before answering and queues
+ * answer_early, for a batch whose faults are all one device's (with several
+ * devices waiting, the map-ahead would only delay the others' faults), it
+ * maps only the faulting page and the next 15 before answering and queues
  * the rest of the window, from the faulting page up, then below it, to be
  * mapped ahead: while no fault waits, MODEL_AHEAD_CHUNK pages at a time, so
  * that a fault waits for at most one such chunk.  A page is there from the
