@@ -18,7 +18,7 @@
 #                       ccache hits across runs
 #   IOPF_KERNEL_TARBALL source tarball (default /usr/src/linux-source-6.12.tar.xz)
 #   IOPF_QEMU_TIMEOUT   seconds before the guest is killed (default 900)
-#   IOPF_TEST_TIMEOUT   seconds per guest test (default 120)
+#   IOPF_TEST_TIMEOUT   seconds per guest test (default 120, debug flavour 300)
 #   IOPF_JOBS           make -j (default: number of CPUs)
 #   IOPF_TESTS          space-separated test names to run (default: all)
 #   IOPF_BENCH=0        do not run the benchmark (normal flavour only)
@@ -324,12 +324,14 @@ qemu_run() {
 # results and raise $status on a failure.
 boot() {
 	local name=$1 dir=$2 expected=$3 serial=$stage/serial-$1.log
-	local mem=2560M smp=1 append=$4 t0 qrc boot_s npass nfail nskip splats rc=0
+	local mem=2560M smp=1 append=$4 t0 qrc boot_s npass nfail nskip splats rc=0 timeout=120
 	shift 4
-	if [ "$flavour" = debug ]; then mem=1536M; smp=2; fi
+	# KASAN under TCG: faulting in the 4 GiB of iopf_unmap_4g alone went
+	# past 120 s on a loaded machine
+	if [ "$flavour" = debug ]; then mem=1536M; smp=2; timeout=300; fi
 	# tests/smp_online fails unless this many CPUs came online
 	append+=" console=ttyS0 panic=-1 oops=panic loglevel=7 iopf.tests=$dir iopf.min_cpus=$smp"
-	append+=" iopf.test_timeout=${IOPF_TEST_TIMEOUT:-120}"
+	append+=" iopf.test_timeout=${IOPF_TEST_TIMEOUT:-$timeout}"
 	append+=" vfio_iommu_type1.allow_unsafe_interrupts=1"
 	log "boot $name: QEMU TCG ($smp cpu, $mem) $*, serial log $serial"
 	t0=$(date +%s)
