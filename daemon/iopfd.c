@@ -56,6 +56,7 @@ static void help(void)
 	       "  -b, --batch=N             faults per resolve call, 1..%u (default %u)\n"
 	       "      --budget=SIZE         pin at most SIZE on demand per VM, releasing the\n"
 	       "                            least recently faulted memory first (default none)\n"
+	       "      --no-map-ahead        pin a fault's whole window before answering it\n"
 	       "      --timeout=MS          kernel waits this long for iopfd (default 1000)\n"
 	       "      --json                print the summary as JSON\n"
 	       "  -v, --verbose             log debug messages\n"
@@ -116,6 +117,7 @@ enum {
 	ARG_SEED,
 	ARG_PIN_LIMIT,
 	ARG_BUDGET,
+	ARG_NO_MAP_AHEAD,
 	ARG_FALLBACK_PAGES,
 	ARG_RING_ENTRIES,
 	ARG_TIMEOUT,
@@ -150,6 +152,7 @@ static const struct option options[] = {
 	{ "fallback-pages", required_argument, NULL, ARG_FALLBACK_PAGES },
 	{ "batch", required_argument, NULL, 'b' },
 	{ "budget", required_argument, NULL, ARG_BUDGET },
+	{ "no-map-ahead", no_argument, NULL, ARG_NO_MAP_AHEAD },
 	{ "ring-entries", required_argument, NULL, ARG_RING_ENTRIES },
 	{ "timeout", required_argument, NULL, ARG_TIMEOUT },
 	{ "json", no_argument, NULL, ARG_JSON },
@@ -320,6 +323,9 @@ static int parse_option(int c, const char *value)
 		return parse_pages_option(c, value, &o->sim.pin_limit_pages);
 	case ARG_BUDGET:
 		return parse_pages_option(c, value, &o->resolver.budget_pages);
+	case ARG_NO_MAP_AHEAD:
+		o->resolver.no_map_ahead = true;
+		return 0;
 	case ARG_FALLBACK_PAGES:
 		r = parse_u32(value, 1u << 20, &o->sim.fallback_pages);
 		break;
@@ -351,6 +357,7 @@ static bool is_simulation_option(int c)
 	case 'p':
 	case 'b':
 	case ARG_BUDGET:
+	case ARG_NO_MAP_AHEAD:
 	case ARG_TIMEOUT:
 	case ARG_IOPF_FD:
 	case ARG_READY_FD:

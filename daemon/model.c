@@ -7,6 +7,7 @@
 
 #include <linux/vfio_iopf.h>
 
+#include "ahead.h"
 #include "bitmap.h"
 #include "budget.h"
 #include "dma-layout.h"
@@ -57,12 +58,6 @@ struct device {
 	bool scheduled;            /* an EVENT_DEVICE for it is in the heap */
 };
 
-/* Pages to map ahead: [first, first + pages). */
-struct segment {
-	uint64_t first;
-	uint64_t pages;
-};
-
 /* A fault waiting for the resolver: the device and the slot of its access. */
 struct fault_ref {
 	uint32_t dev;
@@ -82,8 +77,7 @@ struct model {
 	uint64_t vm_pages;
 	struct device *devs;
 	struct iopf_device_state *policy_state;
-	struct segment *ahead;     /* answer_early: the rest of answered windows, FIFO */
-	size_t ahead_head, ahead_len, ahead_max;
+	struct ahead ahead;        /* answer_early: the rest of answered windows, in pages */
 	uint32_t *batch_faults;    /* per device: its faults in the batch under way */
 	double access_us;
 
@@ -325,27 +319,6 @@ static void fault_window(struct model *m, const struct fault_ref *f, uint64_t *r
 	*ret_pages = w.size >> IOPF_PAGE_SHIFT;
 }
 
-static int ahead_push(struct model *m, uint64_t first, uint64_t pages)
-{
-	if (pages == 0)
-		return 0;
-	if (m->ahead_len == m->ahead_max) {
-		size_t n = MAX(m->ahead_max * 2, (size_t)64);
-		struct segment *a = malloc(n * sizeof(*a));
-
-		if (!a)
-			return -ENOMEM;
-		for (size_t i = 0; i < m->ahead_len; i++)
-			a[i] = m->ahead[(m->ahead_head + i) % m->ahead_max];
-		free(m->ahead);
-		m->ahead = a;
-		m->ahead_head = 0;
-		m->ahead_max = n;
-	}
-	m->ahead[(m->ahead_head + m->ahead_len++) % m->ahead_max] = (struct segment) { first, pages };
-	return 0;
-}
-
 /*
  * The resolver works through a batch: per fault, the policy's window, pinned
  * and mapped before the answer; or, with answer_early, only the faulting
@@ -379,9 +352,10 @@ static int take(struct model *m, double at)
 			uint64_t now = MIN((uint64_t)MODEL_AHEAD_CHUNK, first + pages - page);
 
 			t = map_pages(m, page, now, t, at);
-			r = ahead_push(m, page + now, first + pages - page - now);
+			/* in pages, not bytes: the model's page numbers are its addresses */
+			r = ahead_push(&m->ahead, page + now, first + pages - page - now);
 			if (r >= 0)
-				r = ahead_push(m, first, page - first);
+				r = ahead_push(&m->ahead, first, page - first);
 			if (r < 0)
 				return r;
 		} else {
@@ -411,26 +385,17 @@ static void answer(struct model *m, const struct event *e)
  */
 static void idle(struct model *m, double at)
 {
-	struct segment *a;
-	uint64_t n;
+	struct iopf_window chunk;
 
 	if (m->queue_len > 0) {
 		push(m, at + m->config->cost.wakeup_us, EVENT_TAKE, 0, 0);
 		return;
 	}
-	if (m->ahead_len == 0) {
+	if (!ahead_take(&m->ahead, MODEL_AHEAD_CHUNK, &chunk)) {
 		m->resolver_busy = false;
 		return;
 	}
-	a = &m->ahead[m->ahead_head];
-	n = MIN(a->pages, (uint64_t)MODEL_AHEAD_CHUNK);
-	push(m, map_pages(m, a->first, n, at, at), EVENT_IDLE, 0, 0);
-	a->first += n;
-	a->pages -= n;
-	if (a->pages == 0) {
-		m->ahead_head = (m->ahead_head + 1) % m->ahead_max;
-		m->ahead_len--;
-	}
+	push(m, map_pages(m, chunk.iova, chunk.size, at, at), EVENT_IDLE, 0, 0);
 }
 
 static int validate(const struct model_config *c)
@@ -468,7 +433,7 @@ static struct model *model_free(struct model *m)
 		}
 		free(m->devs);
 		free(m->policy_state);
-		free(m->ahead);
+		ahead_done(&m->ahead);
 		free(m->batch_faults);
 		free(m->heap);
 		free(m->queue);

@@ -73,6 +73,12 @@ void simulate_report(FILE *f, const struct simulate_options *o, const struct sim
 			format_bytes(released, sizeof(released), r->resolver.released),
 			r->resolver.release_errors ? " (some releases failed)" : "");
 	}
+	if (r->resolver.ahead_bytes) {
+		char ahead[32];
+
+		fprintf(f, "  mapped ahead    %s, after answering faults early\n",
+			format_bytes(ahead, sizeof(ahead), r->resolver.ahead_bytes));
+	}
 	fprintf(f, "  faults per GiB  %.1f touched\n", fig.faults_per_gib);
 	fprintf(f, "  fault latency   p50 %.1f us, p99 %.1f us (fault raised to page response)\n",
 		(double)fig.p50_ns / 1e3, (double)fig.p99_ns / 1e3);
@@ -110,11 +116,13 @@ int simulate_report_json(FILE *f, const struct simulate_options *o, const struct
 		{ "budget_pages", o->resolver.budget_pages },
 		{ "released_bytes", r->resolver.released },
 		{ "release_errors", r->resolver.release_errors },
+		{ "ahead_bytes", r->resolver.ahead_bytes },
 		{ "double_maps", s->double_maps },
 		{ "resolve_calls", s->resolve_calls },
 		{ "resolver_faults", r->resolver.faults },
 		{ "resolver_errors", r->resolver.errors },
 		{ "resolver_stale", r->resolver.stale },
+		{ "resolver_bad_records", r->resolver.bad_records },
 		{ "latency_p50_ns", fig.p50_ns },
 		{ "latency_p99_ns", fig.p99_ns },
 		{ "latency_samples", s->latency.count },

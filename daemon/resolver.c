@@ -10,6 +10,13 @@
 #include "macro.h"
 #include "resolver.h"
 
+static uint32_t backend_features(const struct iopf_backend *backend)
+{
+	struct vfio_iopf_info info = { .argsz = sizeof(info) };
+
+	return backend->ops->info(backend->data, &info) < 0 ? 0 : info.out_features;
+}
+
 int resolver_new(const struct iopf_backend *backend, const struct resolver_config *config,
 		 bool takeover, struct resolver **ret)
 {
@@ -70,6 +77,8 @@ int resolver_new(const struct iopf_backend *backend, const struct resolver_confi
 		goto fail;
 	}
 	r->id = (uint32_t)e;
+	r->map_ahead = !config->no_map_ahead && !config->budget_pages &&
+		       (backend_features(backend) & VFIO_IOPF_FEATURE_MAP_AHEAD);
 	*ret = r;
 	return 0;
 fail:
@@ -103,6 +112,7 @@ struct resolver *resolver_free(struct resolver *r)
 	free(r->devices);
 	free(r->records);
 	budget_free(r->budget);
+	ahead_done(&r->ahead);
 	free(r->batch);
 	free(r);
 	return NULL;
@@ -170,7 +180,25 @@ static void keep_to_budget(struct resolver *r, uint64_t iova, struct iopf_window
 	}
 }
 
-static void decide(struct resolver *r, const struct vfio_iopf_fault *f,
+/*
+ * Answers early: the fault waits for its page and the RESOLVER_AHEAD_PAGES
+ * - 1 after it; the rest of @w is queued, mapped while no fault waits.
+ */
+static void split_window(struct resolver *r, uint64_t iova, struct iopf_window *w)
+{
+	uint64_t page = iova & ~(IOPF_PAGE_SIZE - 1), end = w->iova + w->size;
+	uint64_t now_end = MIN(end, page + ((uint64_t)RESOLVER_AHEAD_PAGES << IOPF_PAGE_SHIFT));
+
+	/* if either part cannot be queued, the fault waits for all of it */
+	if (ahead_push(&r->ahead, now_end, end - now_end) < 0 ||
+	    ahead_push(&r->ahead, w->iova, page - w->iova) < 0)
+		return;
+	w->iova = page;
+	w->size = now_end - page;
+}
+
+/* @lone: the batch's faults are all this device's (see split_window()) */
+static void decide(struct resolver *r, const struct vfio_iopf_fault *f, bool lone,
 		   struct vfio_iopf_resolve_entry *e)
 {
 	struct resolver_device *dev = device_of(r, f->dev_id);
@@ -190,6 +218,8 @@ static void decide(struct resolver *r, const struct vfio_iopf_fault *f,
 	w = iopf_policy_window(&r->config.policy, &dev->policy, &view);
 	if (r->budget)
 		keep_to_budget(r, f->iova, &w);
+	else if (lone && r->map_ahead && view.dma_size > IOPF_PAGE_SIZE)
+		split_window(r, f->iova, &w);
 	*e = (struct vfio_iopf_resolve_entry) {
 		.cookie = f->cookie,
 		.map_iova = w.iova,
@@ -202,20 +232,38 @@ static void decide(struct resolver *r, const struct vfio_iopf_fault *f,
 /*
  * Copies the next @n records off the ring, once (the mapping may change
  * under us), and decides them; the policy learns how many faults each
- * device has in the batch.
+ * device has in the batch.  A record with cookie 0 is none the kernel
+ * wrote (0 makes a map-only entry): it is counted, not answered.  Returns
+ * the number of entries.
  */
-static void decide_batch(struct resolver *r, uint32_t n)
+static uint32_t decide_batch(struct resolver *r, uint32_t n)
 {
+	uint32_t nrecords = 0, nentries = 0;
+	bool lone;
+
 	if (r->budget)
 		budget_batch_begin(r->budget);
 	for (uint32_t i = 0; i < n; i++) {
-		memcpy(&r->records[i], iopf_ring_record(&r->ring, r->head + i), sizeof(r->records[i]));
-		device_of(r, r->records[i].dev_id)->batch_faults++;
+		struct vfio_iopf_fault *f = &r->records[nrecords];
+
+		memcpy(f, iopf_ring_record(&r->ring, r->head + i), sizeof(*f));
+		if (f->cookie == 0) {
+			r->stats.bad_records++;
+			continue;
+		}
+		device_of(r, f->dev_id)->batch_faults++;
+		nrecords++;
 	}
-	for (uint32_t i = 0; i < n; i++)
-		decide(r, &r->records[i], &r->batch->entries[i]);
-	for (uint32_t i = 0; i < n; i++)
+	/*
+	 * With several devices waiting, mapping ahead for one would only delay
+	 * the others' faults: answer early only a batch of one device's faults.
+	 */
+	lone = nrecords && device_of(r, r->records[0].dev_id)->batch_faults == nrecords;
+	for (uint32_t i = 0; i < nrecords; i++)
+		decide(r, &r->records[i], lone, &r->batch->entries[nentries++]);
+	for (uint32_t i = 0; i < nrecords; i++)
 		device_of(r, r->records[i].dev_id)->batch_faults = 0;
+	return nentries;
 }
 
 static void check_overflow(struct resolver *r)
@@ -314,7 +362,7 @@ int resolver_drain(struct resolver *r)
 	int handled = 0, e;
 
 	while (quota > 0) {
-		uint32_t n;
+		uint32_t n, entries;
 
 		e = iopf_ring_ready(&r->ring, r->head, &n);
 		if (e < 0)
@@ -323,13 +371,13 @@ int resolver_drain(struct resolver *r)
 		if (n == 0)
 			break;
 		n = MIN(MIN(n, r->config.batch_max), quota);
-		decide_batch(r, n);
+		entries = decide_batch(r, n);
 		/* Everything we need is in the batch now: give the slots back early. */
 		r->head += n;
 		iopf_ring_consume(&r->ring, r->head);
 		r->stats.faults += n;
 
-		e = submit(r, n);
+		e = entries ? submit(r, entries) : 0;
 		if (e < 0)
 			return e;
 		handled += (int)n;
@@ -344,6 +392,34 @@ int resolver_drain(struct resolver *r)
 	return handled;
 }
 
+/*
+ * No fault waits: maps the next RESOLVER_AHEAD_PAGES of what is left of
+ * windows answered early, one map-only entry, and comes back for more
+ * through the loop, so that faults go first.
+ */
+static int map_ahead_chunk(struct resolver *r)
+{
+	struct vfio_iopf_resolve_entry *e = &r->batch->entries[0];
+	struct iopf_window w;
+	uint32_t n;
+	int ret;
+
+	if (iopf_ring_ready(&r->ring, r->head, &n) < 0 || n > 0 ||
+	    !ahead_take(&r->ahead, (uint64_t)RESOLVER_AHEAD_PAGES << IOPF_PAGE_SHIFT, &w))
+		return 0;
+	*e = (struct vfio_iopf_resolve_entry) {
+		.map_iova = w.iova,
+		.map_size = w.size,
+		.response = VFIO_IOPF_RESPONSE_SUCCESS,
+	};
+	ret = submit(r, 1);
+	if (ret < 0)
+		return ret;
+	if (e->out_result == 0)
+		r->stats.ahead_bytes += w.size;
+	return r->ahead.len ? resolver_kick(r) : 0;
+}
+
 int resolver_serve(struct resolver *r)
 {
 	int e = resolver_drain(r);
@@ -352,5 +428,7 @@ int resolver_serve(struct resolver *r)
 		log_warning("Another resolver took this iopf fd over; no longer serving it.");
 		return -ESTALE;
 	}
+	if (e >= 0)
+		e = map_ahead_chunk(r);
 	return MIN(e, 0);
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ahead.h"
 #include "backend.h"
 #include "budget.h"
 #include "macro.h"
@@ -20,12 +21,15 @@
 #define RESOLVER_RECORDS_PER_DRAIN 1024u
 /* Calls one batch gets when the backend stops short of it or fails transiently. */
 #define RESOLVER_RESOLVE_TRIES 3u
+/* Pages a fault waits for when the rest of its window is mapped after it: the first ones. */
+#define RESOLVER_AHEAD_PAGES 16u
 
 struct resolver_config {
 	struct iopf_policy policy;
 	uint32_t batch_max;   /* faults per resolve call, 1 .. VFIO_IOPF_RESOLVE_MAX */
 	uint32_t timeout_ms;  /* passed to the kernel: when it stops waiting for us */
 	uint64_t budget_pages; /* the VM's on-demand pins at most (budget.h); 0 = no limit */
+	bool no_map_ahead;     /* always pin a fault's whole window before answering */
 };
 
 struct resolver_stats {
@@ -34,10 +38,12 @@ struct resolver_stats {
 	uint64_t pages_requested;
 	uint64_t errors;         /* entries the backend refused */
 	uint64_t stale;          /* entries for faults already answered (ENOENT) */
+	uint64_t bad_records;    /* records with cookie 0, which the kernel never writes */
 	uint64_t retries;        /* resolve calls repeated for entries left undone */
 	uint64_t abandoned;      /* entries left to the kernel's timeout after the retries */
 	uint64_t released;       /* bytes released to keep to the budget */
 	uint64_t release_errors; /* release calls that failed */
+	uint64_t ahead_bytes;    /* mapped ahead of faults, after their answers */
 	uint32_t overflow;       /* last seen ring overflow counter */
 };
 
@@ -60,6 +66,8 @@ struct resolver {
 	uint32_t ndevices;
 	struct vfio_iopf_fault *records; /* the batch's records, copied off the ring */
 	struct budget *budget;           /* NULL without a budget */
+	bool map_ahead;                  /* the backend takes map-only entries, and we use them */
+	struct ahead ahead;              /* what is left to map of windows answered early */
 	struct vfio_iopf_resolve *batch;
 	struct resolver_stats stats;
 };

@@ -372,6 +372,16 @@ static struct sim_stream *stream_of_cookie(struct sim *s, uint64_t cookie)
 	return st;
 }
 
+/* A window's end; page aligned and not wrapping, or -EINVAL. */
+static int window_end(const struct vfio_iopf_resolve_entry *e, uint64_t *ret_end)
+{
+	if ((e->map_iova | e->map_size) & (IOPF_PAGE_SIZE - 1))
+		return -EINVAL;
+	if (__builtin_add_overflow(e->map_iova, e->map_size, ret_end))
+		return -EINVAL;
+	return 0;
+}
+
 /* Checks a resolver's window: page aligned, inside the fault's range, holding the fault. */
 static int check_window(const struct sim *s, const struct sim_stream *st,
 			const struct vfio_iopf_resolve_entry *e, const struct dma_range **ret_range)
@@ -380,9 +390,7 @@ static int check_window(const struct sim *s, const struct sim_stream *st,
 	const struct dma_range *rg = dma_layout_range_of_page(&s->layout, st->fault_page);
 	uint64_t end;
 
-	if ((e->map_iova | e->map_size) & (IOPF_PAGE_SIZE - 1))
-		return -EINVAL;
-	if (__builtin_add_overflow(e->map_iova, e->map_size, &end))
+	if (window_end(e, &end) < 0)
 		return -EINVAL;
 	if (e->map_iova < rg->iova || end > rg->iova + (rg->npages << IOPF_PAGE_SHIFT))
 		return -EINVAL;
@@ -392,12 +400,46 @@ static int check_window(const struct sim *s, const struct sim_stream *st,
 	return 0;
 }
 
+/*
+ * A map-only entry (cookie 0): the window's pages in order, as the limit
+ * allows; those mapped before a failure stay mapped, as in the kernel.
+ */
+static int map_ahead(struct sim *s, const struct vfio_iopf_resolve_entry *e)
+{
+	uint64_t end, limit = s->config.pin_limit_pages;
+
+	if (e->response != VFIO_IOPF_RESPONSE_SUCCESS || e->map_size == 0 || window_end(e, &end) < 0)
+		return -EINVAL;
+	for (uint32_t i = 0; i < s->config.nranges; i++) {
+		const struct dma_range *rg = &s->layout.ranges[i];
+		uint64_t rg_end = rg->iova + (rg->npages << IOPF_PAGE_SHIFT);
+
+		if (e->map_iova < rg->iova || e->map_iova >= rg_end)
+			continue;
+		if (end > rg_end)
+			return -EINVAL;
+		for (uint64_t p = rg->first_page + ((e->map_iova - rg->iova) >> IOPF_PAGE_SHIFT);
+		     p < rg->first_page + ((end - rg->iova) >> IOPF_PAGE_SHIFT); p++) {
+			if (bit_test(s->mapped, p))
+				continue;
+			if (limit && s->stats.pinned_pages + 1 > limit)
+				return -ENOMEM;
+			map_page(s, p);
+		}
+		return 0;
+	}
+	return -ENOENT;
+}
+
 static int resolve_one(struct sim *s, const struct vfio_iopf_resolve_entry *e)
 {
-	struct sim_stream *st = stream_of_cookie(s, e->cookie);
+	struct sim_stream *st;
 	const struct dma_range *rg;
 	int r;
 
+	if (e->cookie == 0)
+		return map_ahead(s, e);
+	st = stream_of_cookie(s, e->cookie);
 	if (!st)
 		return -ENOENT;
 
@@ -514,7 +556,7 @@ int sim_info(struct sim *s, struct vfio_iopf_info *arg)
 	pthread_mutex_unlock(&s->lock);
 	arg->out_fallback_pages = s->config.fallback_pages;
 	arg->out_ndevices = s->config.ndevices;
-	arg->out_features = VFIO_IOPF_FEATURE_RELEASE;
+	arg->out_features = VFIO_IOPF_FEATURE_RELEASE | VFIO_IOPF_FEATURE_MAP_AHEAD;
 	arg->out_ring = s->ring_offsets;
 	if (arg->argsz >= offsetof(struct vfio_iopf_info, __reserved2)) {
 		arg->out_mapped_blocks = 0;  /* one page size */

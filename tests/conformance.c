@@ -203,7 +203,7 @@ static void cookies_answer_once(struct conf *c)
 	conf_assert(c, attach(c, 10000) > 0);
 	conf_assert(c, fault_and_map(c, 0, false, &f));
 	conf_assert_eq(c, resolve(c, f.cookie, at(c, 0), PG, VFIO_IOPF_RESPONSE_SUCCESS), -ENOENT);
-	conf_assert_eq(c, resolve(c, 0, 0, 0, VFIO_IOPF_RESPONSE_INVALID), -ENOENT);
+	conf_assert_eq(c, resolve(c, UINT32_MAX - 1, 0, 0, VFIO_IOPF_RESPONSE_INVALID), -ENOENT);
 	conf_assert_eq(c, resolve(c, f.cookie + (UINT64_C(1) << 40), 0, 0, VFIO_IOPF_RESPONSE_INVALID),
 		       -ENOENT);
 	conf_assert_eq(c, info(c).out_resolved, 1);
@@ -365,6 +365,38 @@ static void release_unmaps(struct conf *c)
 	conf_assert(c, fault_and_map(c, 101, false, &f));
 }
 
+/*
+ * Cookie 0 maps without answering: a fault answered with its page alone,
+ * the rest of its window mapped by a later call, and no fault there after.
+ */
+static void map_ahead(struct conf *c)
+{
+	uint64_t beyond = c->t->dma_iova + c->t->dma_size;
+	struct vfio_iopf_fault f, extra;
+
+	conf_assert(c, info(c).out_features & VFIO_IOPF_FEATURE_MAP_AHEAD);
+	conf_assert(c, attach(c, 10000) > 0);
+	conf_assert(c, fault_and_map(c, 300, false, &f));
+	conf_assert_eq(c, resolve(c, 0, at(c, 301), 15 * PG, VFIO_IOPF_RESPONSE_SUCCESS), 0);
+	conf_assert_eq(c, info(c).out_mapped_pages, 16);
+	conf_assert_eq(c, info(c).out_resolved, 1);
+	conf_assert_eq(c, c->t->access_start(c->t, at(c, 315), true), 0);
+	conf_assert_eq(c, c->t->access_wait(c->t), 0);
+	conf_assert(c, !next_record(c, 100, &extra));
+	conf_assert_eq(c, info(c).out_faults, 1);
+	/* pages already mapped are left as they are */
+	conf_assert_eq(c, resolve(c, 0, at(c, 296), 8 * PG, VFIO_IOPF_RESPONSE_SUCCESS), 0);
+	conf_assert_eq(c, info(c).out_mapped_pages, 20);
+	/* what it refuses */
+	conf_assert_eq(c, resolve(c, 0, at(c, 400), 0, VFIO_IOPF_RESPONSE_SUCCESS), -EINVAL);
+	conf_assert_eq(c, resolve(c, 0, at(c, 400), PG, VFIO_IOPF_RESPONSE_INVALID), -EINVAL);
+	conf_assert_eq(c, resolve(c, 0, at(c, 400) + 1, PG, VFIO_IOPF_RESPONSE_SUCCESS), -EINVAL);
+	conf_assert_eq(c, resolve(c, 0, beyond - PG, 2 * PG, VFIO_IOPF_RESPONSE_SUCCESS), -EINVAL);
+	conf_assert_eq(c, resolve(c, 0, beyond + (UINT64_C(1) << 30), PG, VFIO_IOPF_RESPONSE_SUCCESS),
+		       -ENOENT);
+	conf_assert_eq(c, info(c).out_mapped_pages, 20);
+}
+
 /* Every argument error the header lists. */
 static void bad_arguments(struct conf *c)
 {
@@ -431,6 +463,7 @@ static const struct {
 	{ "detach_falls_back", detach_falls_back },
 	{ "one_resolver", one_resolver },
 	{ "release_unmaps", release_unmaps },
+	{ "map_ahead", map_ahead },
 	{ "bad_arguments", bad_arguments },
 };
 

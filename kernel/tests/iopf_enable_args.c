@@ -57,8 +57,9 @@ int main(void)
 	t_check(fd >= 0);
 	t_check(fcntl(fd, F_GETFD) & FD_CLOEXEC);
 	t_check(en.out_ndevices == 1);
-	t_check((en.out_features & ~(VFIO_IOPF_FEATURE_RELEASE |
-				     VFIO_IOPF_FEATURE_NOTIFIER)) == 0);
+	t_check(en.out_features == (VFIO_IOPF_FEATURE_RELEASE | VFIO_IOPF_FEATURE_NOTIFIER |
+				    VFIO_IOPF_FEATURE_MAP_AHEAD));
+	t_check(t_iopf_info(fd).out_features == en.out_features);
 
 	t_check_err(enable(v.container, sz, 0, 0, 0), EEXIST);
 	/* unknown ioctl on the iopf fd */

@@ -139,6 +139,7 @@ struct vfio_iommu_type1_enable_iopf {
 
 #define VFIO_IOPF_FEATURE_RELEASE	(1 << 0)
 #define VFIO_IOPF_FEATURE_NOTIFIER	(1 << 1)
+#define VFIO_IOPF_FEATURE_MAP_AHEAD	(1 << 2)	/* map-only resolve entries */
 
 #define VFIO_IOMMU_ENABLE_IOPF		_IO(VFIO_TYPE, VFIO_BASE + 22)
 
@@ -201,6 +202,16 @@ struct vfio_iopf_set_resolver {
  * with its fallback window, or INVALID if that cannot be mapped either, and
  * out_result says why: a resolver bug never leaves a device waiting.  An
  * unknown or already answered cookie gives ENOENT.
+ *
+ * Cookie 0, never given to a fault, makes a map-only entry
+ * (VFIO_IOPF_FEATURE_MAP_AHEAD): SUCCESS with a non-empty window inside one
+ * range mapped on demand, pinned and mapped with no fault answered, so that
+ * a resolver can answer a fault as soon as its page is mapped and map the
+ * rest of its window in a later call.  out_result is 0 once the whole
+ * window is mapped, ENOENT if no range mapped on demand holds it, EINVAL
+ * for a window the kernel cannot use, or the error of the first part that
+ * could not be pinned (ENOMEM over the locked memory limit); what was
+ * mapped before it stays mapped.
  *
  * The fallback window is the aligned block of iopf_fallback_pages pages
  * (module parameter, 512 by default: the 2 MiB block) that holds the

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * What is left to map ahead of faults: the rest of windows whose faults
+ * were answered once their first pages were mapped.  A FIFO of ranges,
+ * handed out a chunk at a time so that faults can go first in between.
+ * Bounded: past AHEAD_RANGES_MAX ranges the oldest are dropped (mapping
+ * ahead is an optimisation; a dropped range faults again at worst).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+
+#define AHEAD_RANGES_MAX 4096u
+
+struct ahead {
+	struct iopf_window *ranges;
+	size_t head, len, max;
+	uint64_t dropped;   /* ranges dropped for the bound */
+};
+
+/* Queues [iova, iova + size); nothing for size 0.  -ENOMEM if it cannot grow. */
+int ahead_push(struct ahead *a, uint64_t iova, uint64_t size);
+/* The next at most @max_size bytes of the oldest range; false if none is left. */
+bool ahead_take(struct ahead *a, uint64_t max_size, struct iopf_window *ret);
+void ahead_done(struct ahead *a);
