@@ -5,10 +5,12 @@
  * latency, resolver round-trip latency, faults per sequential GiB with the
  * in-kernel window, UNMAP_DMA of a fully faulted GiB against an eager one,
  * pin+map cost per page through RESOLVE against eager MAP_DMA, and MAP_DMA
- * time and kernel memory of a lazy 1 TiB range.  Times are under QEMU TCG,
- * so only ratios matter.
+ * time and kernel memory of a lazy 1 TiB range, the kernel path's cost per
+ * fault and per page, and the seed's table: per-message time with iopfd
+ * against eager pinning.  Times are under QEMU TCG, so only ratios matter.
  */
 #include "iopf_ring.h"
+#include "iopfd_guest.h"
 
 #define GIB	(1ULL << 30)
 #define PG	4096
@@ -142,6 +144,81 @@ static void map_time(int idx, int iopf)
 	close(v.container);
 }
 
+/*
+ * Mean time of one message of @mib MiB: the mock device reads the source
+ * and writes the destination, one DMA each.  Buffers are page aligned, one
+ * page into their own 2 MiB blocks as large malloc'd buffers are, fresh for
+ * each message unless @reuse.  With @policy, iopfd resolves the faults;
+ * without, the range is pinned eagerly (no IOPF).
+ */
+static double message_us(const char *policy, unsigned int mib, int reuse, int count)
+{
+	__u64 len = (__u64)mib << 20, slot = (len + PG + (2ULL << 20) - 1) & ~((2ULL << 20) - 1);
+	__u64 size = 2 * slot * (reuse ? 1 : count);
+	int iopf_fd = -1, m;
+	unsigned char *mem, *buf;
+	pid_t pid = -1;
+	struct t_vfio v;
+	double t0, t;
+
+	t_mock_setup(MOCK_FAULTING, &v);
+	if (policy) {
+		iopf_fd = t_enable_iopf(v.container, NULL);
+		pid = t_iopfd_serve(iopf_fd, -1, policy, NULL);
+	}
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	buf = t_alloc(len);
+	t_check(mem != MAP_FAILED);
+	memset(mem, 7, size);
+	t_check(t_map(v.container, mem, IOVA, size, T_RW) == 0);
+	t0 = t_now_us();
+	for (m = 0; m < count; m++) {
+		__u64 src = IOVA + 2 * slot * (reuse ? 0 : m) + PG;
+
+		t_check(t_dma(v.device, 0, src, buf, len, NULL) == 0);
+		t_check(t_dma(v.device, 1, src + slot, buf, len, NULL) == 0);
+	}
+	t = (t_now_us() - t0) / count;
+	if (policy)
+		t_iopfd_stop(pid);
+	t_check(t_unmap(v.container, IOVA, size, NULL) == 0);
+	munmap(mem, size);
+	free(buf);
+	close(v.device);
+	close(v.group);
+	close(v.container);
+	if (iopf_fd >= 0)
+		close(iopf_fd);
+	return t;
+}
+
+/* The seed's table (slowdown against static pinning), here against eager pinning, same boot. */
+static void seed_table(void)
+{
+	static const struct {
+		const char *policy;
+		unsigned int mib;
+		int reuse, count;
+		const char *seed;
+	} rows[] = {
+		{ "fixed:1", 1, 0, 16, "63.4 %" },
+		{ "auto", 1, 0, 16, "-" },
+		{ "fixed:512", 10, 0, 8, "32.6 %" },
+		{ "auto", 10, 0, 8, "-" },
+		{ "auto", 1, 1, 1000, "-" },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		double eager = message_us(NULL, rows[i].mib, rows[i].reuse, rows[i].count);
+		double lazy = message_us(rows[i].policy, rows[i].mib, rows[i].reuse, rows[i].count);
+
+		printf("IOPF-BENCH: seed table: %u MiB messages, %s, %d %s, iopfd %s: %.0f us a message against %.0f us eager, %+.1f %% (seed: %s)\n",
+		       rows[i].mib, rows[i].reuse ? "reused buffers" : "fresh buffers",
+		       rows[i].count, rows[i].reuse ? "sends" : "messages", rows[i].policy, lazy,
+		       eager, 100 * (lazy / eager - 1), rows[i].seed);
+	}
+}
+
 int main(void)
 {
 	static double lat[256];
@@ -152,7 +229,7 @@ int main(void)
 	struct t_ring r;
 	struct t_vfio v;
 	__u64 off, faults = 0;
-	double t0, t1;
+	double t0, t1, one_page_us;
 	int i, n;
 
 	t0 = t_now_us();
@@ -206,16 +283,20 @@ int main(void)
 	t_mock_setup(MOCK_FAULTING, &v);
 	t_ring_setup(v.container, &r, 10000);
 	t_check(t_map(v.container, mem, IOVA, GIB, T_RW) == 0);
+	one_page_us = 0;
 	for (n = 0; n < 128; n++) {
 		t0 = t_now_us();
 		t_dma_start(&job, v.device, 0, IOVA + n * (2ULL << 20), buf, 64);
 		rec = t_ring_next(&r);
+		t1 = t_now_us();
 		t_check(t_resolve(r.fd, rec.cookie, rec.iova, PG,
 				  VFIO_IOPF_RESPONSE_SUCCESS) == 0);
+		one_page_us += t_now_us() - t1;
 		t_check(t_dma_wait(&job) == 0);
 		lat[n] = t_now_us() - t0;
 	}
 	pct("resolver round trip (1 page, thread start + DMA incl.)", lat, n);
+	one_page_us /= n;
 
 	/*
 	 * pin+map per page through RESOLVE, 512-page windows: the ioctls
@@ -236,6 +317,9 @@ int main(void)
 	printf("IOPF-BENCH: pin+map per page, RESOLVE with 512-page windows: %.3f us (%u of %d windows one 2 MiB IOMMU page); eager MAP_DMA: %.3f us per page\n",
 	       t1 / (n * 512.0), (unsigned int)t_iopf_info(r.fd).out_mapped_blocks,
 	       n, eager_map_us / (GIB / PG));
+	/* the device-time model's two kernel costs (daemon/cost.h), measured here */
+	printf("IOPF-BENCH: cost of the kernel path: per fault %.3f us (RESOLVE of a 1-page window, %.3f us, less one page), per page %.3f us; the model's defaults, from the seed's rows: 0.718 and 0.477 us\n",
+	       one_page_us - t1 / (n * 512.0), one_page_us, t1 / (n * 512.0));
 	t_check(t_unmap(v.container, IOVA, GIB, NULL) == 0);
 	close(v.device);
 	close(v.group);
@@ -243,5 +327,6 @@ int main(void)
 	close(r.fd);
 
 	tib_range();
+	seed_table();
 	return 0;
 }

@@ -6,51 +6,23 @@
  * is right byte for byte, iopfd stops on SIGTERM and reports the kernel's
  * counters, and once it is gone the kernel's fallback answers new faults.
  */
-#include <signal.h>
-#include <sys/wait.h>
-#include "iopf_mock.h"
+#include "iopfd_guest.h"
 
 #define IOVA	0x10000000ULL
 #define SIZE	(4ULL << 20)
 #define PG	4096ULL
-#define IOPFD	"/bin/iopfd"
-
-static pid_t start_iopfd(int iopf_fd, int out_fd)
-{
-	int ready[2];
-	pid_t pid;
-	char c;
-
-	t_check(pipe(ready) == 0);
-	pid = fork();
-	t_check(pid >= 0);
-	if (pid == 0) {
-		/* iopfd takes the fds as 3 (iopf) and 4 (ready), stdout to out_fd. */
-		if (dup2(iopf_fd, 3) < 0 || dup2(ready[1], 4) < 0 || dup2(out_fd, 1) < 0)
-			_exit(127);
-		execl(IOPFD, "iopfd", "--iopf-fd=3", "--ready-fd=4", "--policy=adaptive",
-		      "--timeout=10000", "--json", (char *)NULL);
-		_exit(127);
-	}
-	close(ready[1]);
-	t_check(read(ready[0], &c, 1) == 1);	/* attached */
-	close(ready[0]);
-	return pid;
-}
 
 int main(void)
 {
 	unsigned char *mem, *buf;
 	struct vfio_iopf_info before, after, gone;
 	char report[4096] = "";
-	int iopf_fd, out[2], status;
+	int iopf_fd, out[2];
 	struct t_vfio v;
 	ssize_t n;
 	pid_t pid;
 	__u64 off;
 
-	if (access(IOPFD, X_OK))
-		t_fail("%s is not in the initramfs", IOPFD);
 	t_mock_setup(MOCK_FAULTING, &v);
 	iopf_fd = t_enable_iopf(v.container, NULL);
 	mem = t_alloc(2 * SIZE);
@@ -59,7 +31,7 @@ int main(void)
 	t_check(t_map(v.container, mem, IOVA, 2 * SIZE, T_RW) == 0);
 
 	t_check(pipe(out) == 0);
-	pid = start_iopfd(iopf_fd, out[1]);
+	pid = t_iopfd_serve(iopf_fd, out[1], "adaptive", "--json");
 	close(out[1]);
 
 	before = t_iopf_info(iopf_fd);
@@ -74,9 +46,7 @@ int main(void)
 	t_check(after.out_fallback == before.out_fallback);
 	t_check(after.out_mapped_pages >= SIZE / PG);
 
-	t_check(kill(pid, SIGTERM) == 0);
-	t_check(waitpid(pid, &status, 0) == pid);
-	t_check(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	t_iopfd_stop(pid);
 	n = read(out[0], report, sizeof(report) - 1);
 	t_check(n > 0);
 	t_check(strstr(report, "\"resolved\":") != NULL);
