@@ -266,7 +266,8 @@ static bool release_oldest(struct budget *b, uint64_t first, uint64_t end)
 {
 	uint32_t i = b->lru.head;
 
-	for (size_t seen = 0; i != NIL && seen < b->lru.len; seen++) {
+	/* twice round: a chunk skipped for its second chance comes up again */
+	for (size_t seen = 0; i != NIL && seen < 2 * b->lru.len; seen++) {
 		struct chunk *c = &b->pool[i];
 		uint32_t next = c->next;
 		bool inside = c->key * BUDGET_CHUNK_PAGES < end && (c->key + 1) * BUDGET_CHUNK_PAGES > first;

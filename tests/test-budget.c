@@ -171,6 +171,34 @@ START_TEST(a_quick_refault_earns_a_second_chance)
 }
 END_TEST
 
+/*
+ * A device that sweeps its memory twice with a budget of a quarter of it:
+ * in the second sweep every chunk it holds came back as a re-fault with a
+ * second chance; that spares each once, it does not leave nothing to
+ * release (the window would shrink and the budget go over).
+ */
+START_TEST(second_chances_do_not_block_release)
+{
+	_cleanup_(budget_freep) struct budget *b = NULL;
+	const struct iopf_window *rel;
+	struct budget_stats st;
+
+	ck_assert_int_eq(budget_new(4 * BUDGET_CHUNK_PAGES, &b), 0);
+	for (int pass = 0; pass < 2; pass++)
+		for (uint64_t c = 0; c < 16; c++) {
+			struct iopf_window w = win(c * BUDGET_CHUNK_PAGES, BUDGET_CHUNK_PAGES);
+
+			budget_batch_begin(b);
+			admit(b, c * BUDGET_CHUNK_PAGES, &w, &rel);
+			ck_assert_uint_eq(w.size, CHUNK);
+			ck_assert_uint_le(pinned(b), 4 * BUDGET_CHUNK_PAGES);
+		}
+	budget_get_stats(b, &st);
+	ck_assert_uint_eq(st.shrunk, 0);
+	ck_assert_uint_gt(st.refaults, 0);
+}
+END_TEST
+
 /* Nothing releasable (all in flight): the window shrinks to its chunk, then its page. */
 START_TEST(shrinks_rather_than_refuse_a_page)
 {
@@ -214,5 +242,6 @@ START_TEST(refuses_a_zero_budget)
 END_TEST
 
 TEST_MAIN("budget", holds_at_every_step, releases_the_oldest_chunk_first, merges_adjacent_releases,
-	  a_quick_refault_earns_a_second_chance, shrinks_rather_than_refuse_a_page,
+	  a_quick_refault_earns_a_second_chance, second_chances_do_not_block_release,
+	  shrinks_rather_than_refuse_a_page,
 	  refuses_a_zero_budget)

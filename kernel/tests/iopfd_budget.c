@@ -28,7 +28,7 @@ int main(void)
 	buf = t_alloc(PG);
 	t_fill(mem, SIZE, 9);
 	t_check(t_map(v.container, mem, IOVA, SIZE, T_RW) == 0);
-	pid = t_iopfd_serve(iopf_fd, -1, "auto", "--budget=1M");
+	pid = t_iopfd_serve(iopf_fd, -1, "auto", "--budget=1M", NULL);
 
 	for (int pass = 0; pass < 2; pass++)
 		for (off = 0; off < SIZE; off += PG) {

@@ -14,10 +14,11 @@
 
 /*
  * Runs "iopfd --iopf-fd=3 --ready-fd=4 --timeout=10000 --policy=@policy"
- * plus @extra (may be NULL), stdout to @out_fd unless it is < 0, and
- * returns once it has attached.
+ * plus up to two @extra options (NULL for none), stdout to @out_fd unless it
+ * is < 0, and returns once it has attached.
  */
-static inline pid_t t_iopfd_serve(int iopf_fd, int out_fd, const char *policy, const char *extra)
+static inline pid_t t_iopfd_serve(int iopf_fd, int out_fd, const char *policy, const char *extra,
+				  const char *extra2)
 {
 	char policy_arg[64];
 	int ready[2];
@@ -36,7 +37,7 @@ static inline pid_t t_iopfd_serve(int iopf_fd, int out_fd, const char *policy, c
 		    (out_fd >= 0 && dup2(out_fd, 1) < 0))
 			_exit(127);
 		execl(IOPFD, "iopfd", "--iopf-fd=3", "--ready-fd=4", "--timeout=10000", policy_arg,
-		      extra, (char *)NULL);
+		      extra, extra2, (char *)NULL);
 		_exit(127);
 	}
 	close(ready[1]);
