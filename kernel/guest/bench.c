@@ -184,7 +184,7 @@ static double message_us(const char *policy, const char *extra, unsigned int mib
 		t_iopfd_stop(pid);
 	t_check(t_unmap(v.container, IOVA, size, NULL) == 0);
 	munmap(mem, size);
-	free(buf);
+	munmap(buf, len);
 	close(v.device);
 	close(v.group);
 	close(v.container);
