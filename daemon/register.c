@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <systemd/sd-daemon.h>
 
+#include "fd-util.h"
 #include "json-util.h"
 #include "log.h"
 #include "loop.h"
@@ -253,6 +254,12 @@ static int vm_attach(struct vm *vm, int iopf_fd, bool takeover, const char **ret
 	struct iopf_backend backend;
 	int r;
 
+	/* The kernel would refuse a second resolver too; this one says which VM has it. */
+	for (struct vm *other = s->vms; other; other = other->next)
+		if (other != vm && other->iopf_fd >= 0 && same_file(iopf_fd, other->iopf_fd)) {
+			*ret_failed = "this iopf fd is registered already";
+			return -EEXIST;
+		}
 	r = iopf_backend_vfio(iopf_fd, &backend);
 	if (r < 0) {
 		*ret_failed = "not an iopf fd (VFIO_IOPF_INFO failed)";

@@ -12,12 +12,11 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/kcmp.h>
 
 #include "bitmap.h"
+#include "fd-util.h"
 #include "policy.h"
 #include "sim-internal.h"
 #include "time-util.h"
@@ -287,14 +286,6 @@ void sim_wake_devices(struct sim *s)
 {
 	if (s->sleeping)
 		pthread_cond_signal(&s->wake);
-}
-
-/* Whether two fds of this process name the same open file (the same eventfd). */
-static bool same_file(int a, int b)
-{
-	pid_t pid = getpid();
-
-	return syscall(SYS_kcmp, pid, pid, KCMP_FILE, a, b) == 0;
 }
 
 int sim_set_resolver(struct sim *s, const struct vfio_iopf_set_resolver *arg)

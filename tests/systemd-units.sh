@@ -13,6 +13,15 @@ grep -q '^ExecStart=/.*/iopfd$' "$top_builddir/systemd/iopfd.service" &&
 	exit 1
 }
 
+# Enough fds for every connection iopfd accepts: three each, and some to spare.
+max=$(sed -n 's/^#define REGISTER_CONNECTIONS_MAX \([0-9]*\)u$/\1/p' "$srcdir/daemon/register.h")
+nofile=$(sed -n 's/^LimitNOFILE=\([0-9]*\)$/\1/p' "$srcdir/systemd/iopfd.service.in")
+if [ -z "$max" ] || [ -z "$nofile" ] || [ "$nofile" -lt $((3 * max + 64)) ]; then
+	echo "FAIL: LimitNOFILE=${nofile:-unset} is not enough for $max connections of 3 fds" >&2
+	exit 1
+fi
+echo "ok: LimitNOFILE=$nofile covers $max connections"
+
 # Verified against the iopfd just built: verify checks that ExecStart exists.
 sed "s|@sbindir@|$top_builddir|" "$srcdir/systemd/iopfd.service.in" >"$tmp/iopfd.service"
 cp "$srcdir/systemd/iopfd.socket" "$tmp/"

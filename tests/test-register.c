@@ -174,7 +174,7 @@ static void *vmm(void *arg)
 	struct vm_client *c = arg;
 	char name[64];
 	uint64_t v;
-	int conn;
+	int conn, twin;
 
 	wait_ready(c->ready);
 	conn = connect_to(sock_path);
@@ -191,8 +191,14 @@ static void *vmm(void *arg)
 	send_registration(conn, "again", 5, &c->iopf_fd, 1);
 	ck_assert_int_eq(read_reply(conn, NULL, 0), EISCONN);
 	ck_assert(fake_kernel_attached());
-	/* So is the same iopf fd on another connection: one resolver per fd. */
-	expect_refusal("twin", 4, &c->iopf_fd, 1, EBUSY);
+	/*
+	 * So is the same iopf fd on another connection (kcmp finds it before
+	 * the kernel's one resolver per fd would), and a dup of it.
+	 */
+	expect_refusal("twin", 4, &c->iopf_fd, 1, EEXIST);
+	twin = dup(c->iopf_fd);
+	expect_refusal("twin", 4, &twin, 1, EEXIST);
+	close(twin);
 	ck_assert(fake_kernel_attached());
 
 	close(conn);   /* the VM is gone: iopfd detaches */
@@ -338,7 +344,7 @@ START_TEST(serves_a_vm_until_it_hangs_up)
 	ck_assert_uint_eq(stats.registered, 1);
 	ck_assert_uint_eq(stats.restored, 0);
 	ck_assert_uint_eq(stats.disconnected, 1);
-	ck_assert_uint_eq(stats.refused, 2);
+	ck_assert_uint_eq(stats.refused, 3);
 	ck_assert_uint_eq(stats.faults, s.faults);
 	ck_assert_uint_gt(stats.resolve_calls, 0);
 
