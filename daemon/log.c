@@ -10,6 +10,7 @@
 #include <systemd/sd-journal.h>
 
 #include "log.h"
+#include "time-util.h"
 
 static int max_level = LOG_INFO;
 static bool to_journal;
@@ -31,11 +32,10 @@ void log_open(void)
 		     (unsigned long)st.st_dev == dev && (unsigned long)st.st_ino == ino;
 }
 
-int log_internal(int level, int error, const char *file, int line, const char *func,
-		 const char *format, ...)
+static int log_internalv(int level, int error, const char *file, int line, const char *func,
+			 const char *format, va_list ap)
 {
 	char buf[1024];
-	va_list ap;
 	int saved = errno;
 
 	if (error < 0)
@@ -44,9 +44,7 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 		return -error;
 
 	errno = error;
-	va_start(ap, format);
 	vsnprintf(buf, sizeof(buf), format, ap);
-	va_end(ap);
 
 	if (to_journal) {
 		char errno_field[32] = "";
@@ -65,4 +63,34 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 
 	errno = saved;
 	return -error;
+}
+
+int log_internal(int level, int error, const char *file, int line, const char *func,
+		 const char *format, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, format);
+	r = log_internalv(level, error, file, line, func, format, ap);
+	va_end(ap);
+	return r;
+}
+
+int log_ratelimited(struct ratelimit *rl, int level, int error, const char *file, int line,
+		    const char *func, const char *format, ...)
+{
+	unsigned suppressed;
+	va_list ap;
+	int r;
+
+	if (!ratelimit_below(rl, now_ns(), &suppressed))
+		return error < 0 ? error : -error;
+	if (suppressed)
+		log_internal(LOG_NOTICE, 0, file, line, func,
+			     "%u messages like the next were dropped (rate limit)", suppressed);
+	va_start(ap, format);
+	r = log_internalv(level, error, file, line, func, format, ap);
+	va_end(ap);
+	return r;
 }

@@ -46,6 +46,7 @@ struct register_server {
 	struct vm *vms;
 	unsigned nconnections;
 	unsigned nserved;
+	bool accept_paused;       /* out of fds: the listener is not polled */
 	uint64_t next_id;
 	struct register_stats stats;
 };
@@ -117,8 +118,8 @@ static _printf_(3, 4) int reply_error(struct vm *vm, int error, const char *form
 	va_start(ap, format);
 	vsnprintf(text, sizeof(text), format, ap);
 	va_end(ap);
-	log_warning("Refused a registration from pid %d uid %u: %s", (int)vm->peer.pid,
-		    (unsigned)vm->peer.uid, text);
+	log_ratelimit_warning("Refused a registration from pid %d uid %u: %s", (int)vm->peer.pid,
+			      (unsigned)vm->peer.uid, text);
 	vm->server->stats.refused++;
 	if (!obj ||
 	    json_object_object_add(obj, "ok", json_object_new_boolean(0)) < 0 ||
@@ -143,6 +144,12 @@ static void vm_free(struct vm *vm)
 	safe_close(vm->conn_fd);
 	safe_close(vm->iopf_fd);
 	free(vm);
+	/* fds were freed: accept again */
+	if (s->accept_paused && s->loop.running) {
+		s->accept_paused = false;
+		if (loop_add(&s->loop, &s->listener) < 0)
+			log_error("Failed to watch the registration socket again; no new VMs until restarted.");
+	}
 }
 
 static void vm_release_source(struct loop_source *src)
@@ -437,7 +444,6 @@ static int on_listener(struct loop *l, struct loop_source *src)
 	struct register_server *s = src->userdata;
 	struct vm *vm;
 
-	(void)l;
 	for (;;) {
 		int fd = accept4(src->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
@@ -446,8 +452,16 @@ static int on_listener(struct loop *l, struct loop_source *src)
 
 			if (r == -EAGAIN || r == -EINTR)
 				return 0;
-			/* Out of fds or memory: the next connection may fare better. */
-			log_warning_errno(r, "Failed to accept a connection, ignoring: %m");
+			if (r == -ECONNABORTED)
+				continue;
+			/*
+			 * Out of fds or memory: the connection stays queued and the
+			 * socket readable, so polling it again would spin.  Wait for
+			 * a connection to close.
+			 */
+			log_ratelimit_warning_errno(r, "Failed to accept a connection, not accepting until one closes: %m");
+			s->accept_paused = true;
+			loop_remove(l, src);
 			return 0;
 		}
 		vm_new(s, fd, &vm);

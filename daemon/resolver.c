@@ -172,8 +172,8 @@ static void keep_to_budget(struct resolver *r, uint64_t iova, struct iopf_window
 		e = r->backend.ops->release(r->backend.data, &arg);
 		if (e < 0) {
 			r->stats.release_errors++;
-			log_warning_errno(e, "Failed to release 0x%" PRIx64 "+0x%" PRIx64 " to keep to the budget: %m",
-					  rel[i].iova, rel[i].size);
+			log_ratelimit_warning_errno(e, "Failed to release 0x%" PRIx64 "+0x%" PRIx64 " to keep to the budget: %m",
+						    rel[i].iova, rel[i].size);
 		} else {
 			r->stats.released += arg.out_released;
 		}
@@ -271,8 +271,8 @@ static void check_overflow(struct resolver *r)
 	uint32_t overflow = iopf_ring_overflow(&r->ring);
 
 	if (overflow != r->stats.overflow) {
-		log_warning("Fault ring overflowed: the kernel answered %u faults itself",
-			    overflow - r->stats.overflow);
+		log_ratelimit_warning("Fault ring overflowed: the kernel answered %u faults itself",
+				      overflow - r->stats.overflow);
 		r->stats.overflow = overflow;
 	}
 }
@@ -346,9 +346,9 @@ static int submit(struct resolver *r, uint32_t n)
 		n -= b->out_done;
 		if (tries == RESOLVER_RESOLVE_TRIES) {
 			r->stats.abandoned += n;
-			log_warning_errno(e < 0 ? e : -EAGAIN,
-					  "Resolving stopped short %u times; leaving %u faults to the kernel's timeout: %m",
-					  tries, n);
+			log_ratelimit_warning_errno(e < 0 ? e : -EAGAIN,
+						    "Resolving stopped short %u times; leaving %u faults to the kernel's timeout: %m",
+						    tries, n);
 			return 0;
 		}
 		r->stats.retries++;

@@ -593,6 +593,76 @@ static void *connection_flood(void *arg)
 	return NULL;
 }
 
+static double cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/*
+ * Out of fds, iopfd stops polling the listener instead of spinning on a
+ * connection it cannot accept, and accepts again once a connection closes.
+ */
+static void *fd_exhaustion(void *arg)
+{
+	int ready = *(int *)arg, conns[10], late;
+	struct rlimit saved, low;
+	double cpu;
+
+	wait_ready(ready);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	/*
+	 * Room for 10 connections (both ends are in this process) and one more
+	 * socket: the limit just past the 21st free fd number.
+	 */
+	low = saved;
+	for (int fd = 0, free_fds = 0; free_fds < 2 * 10 + 1; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && ++free_fds == 2 * 10 + 1)
+			low.rlim_cur = (rlim_t)fd + 1;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	for (int i = 0; i < 10; i++)
+		conns[i] = connect_to(sock_path);
+	usleep(100000);   /* accepted: 20 fds in use */
+	late = connect_to(sock_path);   /* its socket takes the last fd: iopfd cannot accept it */
+	usleep(100000);
+	cpu = cpu_ms();
+	usleep(300000);
+	/* a spinning loop would have burnt most of the 300 ms */
+	ck_assert_msg(cpu_ms() - cpu < 150, "iopfd spun on the listener: %.0f ms of CPU in 300 ms",
+		      cpu_ms() - cpu);
+	close(conns[0]);
+	/* accepted now: a registration without an fd gets its refusal */
+	send_registration(late, "late", 4, NULL, 0);
+	ck_assert_int_eq(read_reply(late, NULL, 0), EBADMSG);
+	close(late);
+	for (int i = 1; i < 10; i++)
+		close(conns[i]);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	kill(getpid(), SIGTERM);
+	return NULL;
+}
+
+START_TEST(pauses_accepting_when_out_of_fds)
+{
+	struct register_stats stats;
+	int ready[2];
+
+	/* see valgrind-register.sh: test-register and test-register-san run it */
+	if (getenv("IOPF_UNDER_VALGRIND"))
+		return;
+	make_paths();
+	ck_assert_int_eq(pipe(ready), 0);
+	run_server(fd_exhaustion, &ready[0], ready[1], NULL, 0, &stats);
+	ck_assert_uint_eq(stats.registered, 0);
+	ck_assert_uint_eq(stats.refused, 1);
+	close(ready[0]);
+	close(ready[1]);
+	remove_paths();
+}
+END_TEST
+
 START_TEST(refuses_connections_over_the_limit)
 {
 	struct register_stats stats;
@@ -685,6 +755,6 @@ START_TEST(serves_the_socket_systemd_passes)
 }
 END_TEST
 
-TEST_MAIN("register", serves_a_vm_until_it_hangs_up, serves_stored_vms_again_after_a_restart,
+TEST_MAIN("register", pauses_accepting_when_out_of_fds, serves_a_vm_until_it_hangs_up, serves_stored_vms_again_after_a_restart,
 	  lets_go_of_a_vm_another_resolver_took_over, refuses_malformed_registrations, refuses_connections_over_the_limit,
 	  serves_the_socket_systemd_passes)
