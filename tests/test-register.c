@@ -162,6 +162,19 @@ static void run_server(void *(*client)(void *), void *client_arg, int ready_fd,
 	unlink(sock_path);
 }
 
+/* Runs the server in a fresh directory against @client, which gets the ready pipe's read end. */
+static void run_with_client(void *(*client)(void *), struct register_stats *ret)
+{
+	int ready[2];
+
+	make_paths();
+	ck_assert_int_eq(pipe(ready), 0);
+	run_server(client, &ready[0], ready[1], NULL, 0, ret);
+	close(ready[0]);
+	close(ready[1]);
+	remove_paths();
+}
+
 struct vm_client {
 	int ready;
 	struct sim *sim;
@@ -530,22 +543,17 @@ static void *hostile_clients(void *arg)
 START_TEST(refuses_malformed_registrations)
 {
 	struct register_stats stats;
-	int ready[2], before, after;
+	int before, after;
 
-	make_paths();
-	ck_assert_int_eq(pipe(ready), 0);
 	before = dup(0);
 	close(before);
-	run_server(hostile_clients, &ready[0], ready[1], NULL, 0, &stats);
+	run_with_client(hostile_clients, &stats);
 	ck_assert_uint_eq(stats.registered, 0);
 	ck_assert_uint_eq(stats.refused, 7);
 	/* Nothing the clients sent was kept open. */
 	after = dup(0);
 	close(after);
 	ck_assert_int_eq(after, before);
-	close(ready[0]);
-	close(ready[1]);
-	remove_paths();
 }
 END_TEST
 
@@ -647,19 +655,13 @@ static void *fd_exhaustion(void *arg)
 START_TEST(pauses_accepting_when_out_of_fds)
 {
 	struct register_stats stats;
-	int ready[2];
 
 	/* see valgrind-register.sh: test-register and test-register-san run it */
 	if (getenv("IOPF_UNDER_VALGRIND"))
 		return;
-	make_paths();
-	ck_assert_int_eq(pipe(ready), 0);
-	run_server(fd_exhaustion, &ready[0], ready[1], NULL, 0, &stats);
+	run_with_client(fd_exhaustion, &stats);
 	ck_assert_uint_eq(stats.registered, 0);
 	ck_assert_uint_eq(stats.refused, 1);
-	close(ready[0]);
-	close(ready[1]);
-	remove_paths();
 }
 END_TEST
 
@@ -667,7 +669,6 @@ START_TEST(refuses_connections_over_the_limit)
 {
 	struct register_stats stats;
 	struct rlimit nofile;
-	int ready[2];
 
 	/* Both ends of every connection live in this process. */
 	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &nofile), 0);
@@ -677,14 +678,9 @@ START_TEST(refuses_connections_over_the_limit)
 	nofile.rlim_cur = nofile.rlim_max;
 	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &nofile), 0);
 
-	make_paths();
-	ck_assert_int_eq(pipe(ready), 0);
-	run_server(connection_flood, &ready[0], ready[1], NULL, 0, &stats);
+	run_with_client(connection_flood, &stats);
 	ck_assert_uint_eq(stats.registered, 0);
 	ck_assert_uint_ge(stats.refused, 2);
-	close(ready[0]);
-	close(ready[1]);
-	remove_paths();
 }
 END_TEST
 
