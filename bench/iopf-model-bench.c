@@ -6,6 +6,8 @@
  * meet: device time <= 1.25 T*, peak pinned <= 1.25 P*.  Given a directory,
  * it also writes each workload's sweeps there as gnuplot data (bench/plot.gp).
  */
+#include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,11 +26,15 @@ struct shape {
 	uint32_t devices, depth;
 };
 
+/* What a fault costs: the seed's calibration unless options say otherwise. */
+static struct cost_model cost;
+
 static struct model_config config(const struct shape *s, const char *policy)
 {
 	struct model_config c;
 
 	model_config_default(&c);
+	c.cost = cost;
 	c.workload.kind = s->kind;
 	c.ndevices = s->devices;
 	c.depth = s->depth;
@@ -69,9 +75,12 @@ static int seed_rows(void)
 	for (int i = 0; i < 2; i++) {
 		struct model_config c = config(&one, rows[i].policy);
 		struct model_result kernel, iopfd;
-		double wakeup_us = c.cost.wakeup_us;
+		double wakeup_us;
 		char name[64];
 
+		/* the seed's calibration, whatever the options */
+		cost_model_default(&c.cost);
+		wakeup_us = c.cost.wakeup_us;
 		c.workload.message_pages = rows[i].message_pages;
 		c.workload.messages = 16;
 		if (run(&c, &iopfd) < 0)
@@ -244,15 +253,68 @@ static int plot_open(const char *dir, enum workload_kind kind)
 	return 0;
 }
 
+/*
+ * Options redraw the tables for another device: --rate=GIB_PER_S,
+ * --fault-us=US, --page-us=US, --wakeup-us=US; then an optional directory
+ * for the plot data.  The seed's rows always use the seed's calibration.
+ */
+static int parse_options(int argc, char **argv, const char **ret_plot_dir)
+{
+	static const struct option options[] = {
+		{ "rate", required_argument, NULL, 'r' },
+		{ "fault-us", required_argument, NULL, 'f' },
+		{ "page-us", required_argument, NULL, 'p' },
+		{ "wakeup-us", required_argument, NULL, 'w' },
+		{}
+	};
+	int c;
+
+	cost_model_default(&cost);
+	while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
+		char *end;
+		double v;
+
+		if (c == '?')
+			return -EINVAL;
+		errno = 0;
+		v = strtod(optarg, &end);
+		if (errno || end == optarg || *end || !(v >= 0) || (c == 'r' && !(v > 0))) {
+			fprintf(stderr, "iopf-model-bench: invalid value '%s'\n", optarg);
+			return -EINVAL;
+		}
+		switch (c) {
+		case 'r':
+			cost.device_bytes_per_us = v * (double)GIB / 1e6;
+			break;
+		case 'f':
+			cost.fault_us = v;
+			break;
+		case 'p':
+			cost.page_us = v;
+			break;
+		case 'w':
+			cost.wakeup_us = v;
+			break;
+		}
+	}
+	if (argc - optind > 1) {
+		fprintf(stderr, "usage: iopf-model-bench [--rate=GIB_PER_S] [--fault-us=US] [--page-us=US] [--wakeup-us=US] [PLOT_DIR]\n");
+		return -EINVAL;
+	}
+	*ret_plot_dir = optind < argc ? argv[optind] : NULL;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const enum workload_kind kinds[] = {
 		WORKLOAD_SEQUENTIAL, WORKLOAD_RANDOM, WORKLOAD_HOTSET, WORKLOAD_PHASES, WORKLOAD_MESSAGES,
 	};
 	const uint32_t shapes[][2] = { { 4, 16 }, { 4, 1 }, { 1, 16 }, { 1, 1 } };
-	struct cost_model cost;
+	const char *plot_dir;
 
-	cost_model_default(&cost);
+	if (parse_options(argc, argv, &plot_dir) < 0)
+		return 2;
 	if (seed_rows() < 0)
 		return 1;
 	printf("== Device time per policy: 1 GiB VM, %.1f GiB/s per device, work arriving at that rate;\n"
@@ -265,7 +327,7 @@ int main(int argc, char **argv)
 	       cost.device_bytes_per_us * 1e6 / (double)GIB, MODEL_AHEAD_CHUNK - 1, MODEL_AHEAD_CHUNK,
 	       cost.fault_us, cost.page_us, cost.wakeup_us);
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-		if (plot_open(argc > 1 ? argv[1] : NULL, kinds[k]) < 0)
+		if (plot_open(plot_dir, kinds[k]) < 0)
 			return 1;
 		for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
 			struct shape sh = { kinds[k], shapes[s][0], shapes[s][1] };
