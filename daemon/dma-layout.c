@@ -38,6 +38,17 @@ const struct dma_range *dma_layout_range_of_page(const struct dma_layout *l, uin
 	return &l->ranges[lo];
 }
 
+const struct dma_range *dma_layout_range_of_iova(const struct dma_layout *l, uint64_t iova)
+{
+	for (uint32_t i = 0; i < l->nranges; i++) {
+		const struct dma_range *rg = &l->ranges[i];
+
+		if (iova >= rg->iova && iova - rg->iova < rg->npages << IOPF_PAGE_SHIFT)
+			return rg;
+	}
+	return NULL;
+}
+
 uint64_t dma_layout_page_iova(const struct dma_layout *l, uint64_t page)
 {
 	const struct dma_range *rg = dma_layout_range_of_page(l, page);

@@ -27,4 +27,6 @@ struct dma_layout {
 /* -EINVAL unless 1 <= @nranges <= DMA_RANGES_MAX and every range gets a page. */
 int dma_layout_init(uint64_t npages, uint32_t nranges, struct dma_layout *ret);
 const struct dma_range *dma_layout_range_of_page(const struct dma_layout *l, uint64_t page);
+/* The range holding @iova, or NULL if it falls in none (a gap, or past the last). */
+const struct dma_range *dma_layout_range_of_iova(const struct dma_layout *l, uint64_t iova);
 uint64_t dma_layout_page_iova(const struct dma_layout *l, uint64_t page);

@@ -251,6 +251,7 @@ int sim_wait(struct sim *s)
 
 int sim_access_start(struct sim *s, uint32_t dev, uint64_t iova, bool write)
 {
+	const struct dma_range *rg;
 	struct sim_stream *st;
 	int r = -ENOENT;
 
@@ -262,17 +263,13 @@ int sim_access_start(struct sim *s, uint32_t dev, uint64_t iova, bool write)
 		r = -EBUSY;
 		goto out;
 	}
-	for (uint32_t i = 0; i < s->config.nranges; i++) {
-		const struct dma_range *rg = &s->layout.ranges[i];
-
-		if (iova >= rg->iova && iova - rg->iova < rg->npages << IOPF_PAGE_SHIFT) {
-			st->access_page = rg->first_page + ((iova - rg->iova) >> IOPF_PAGE_SHIFT);
-			st->access_write = write;
-			st->access_asked = st->access_running = true;
-			sim_wake_devices(s);
-			r = 0;
-			break;
-		}
+	rg = dma_layout_range_of_iova(&s->layout, iova);
+	if (rg) {
+		st->access_page = rg->first_page + ((iova - rg->iova) >> IOPF_PAGE_SHIFT);
+		st->access_write = write;
+		st->access_asked = st->access_running = true;
+		sim_wake_devices(s);
+		r = 0;
 	}
 out:
 	pthread_mutex_unlock(&s->lock);

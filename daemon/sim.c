@@ -398,28 +398,24 @@ static int check_window(const struct sim *s, const struct sim_stream *st,
 static int map_ahead(struct sim *s, const struct vfio_iopf_resolve_entry *e)
 {
 	uint64_t end, limit = s->config.pin_limit_pages;
+	const struct dma_range *rg;
 
 	if (e->response != VFIO_IOPF_RESPONSE_SUCCESS || e->map_size == 0 || window_end(e, &end) < 0)
 		return -EINVAL;
-	for (uint32_t i = 0; i < s->config.nranges; i++) {
-		const struct dma_range *rg = &s->layout.ranges[i];
-		uint64_t rg_end = rg->iova + (rg->npages << IOPF_PAGE_SHIFT);
-
-		if (e->map_iova < rg->iova || e->map_iova >= rg_end)
+	rg = dma_layout_range_of_iova(&s->layout, e->map_iova);
+	if (!rg)
+		return -ENOENT;
+	if (end > rg->iova + (rg->npages << IOPF_PAGE_SHIFT))
+		return -EINVAL;
+	for (uint64_t p = rg->first_page + ((e->map_iova - rg->iova) >> IOPF_PAGE_SHIFT);
+	     p < rg->first_page + ((end - rg->iova) >> IOPF_PAGE_SHIFT); p++) {
+		if (bit_test(s->mapped, p))
 			continue;
-		if (end > rg_end)
-			return -EINVAL;
-		for (uint64_t p = rg->first_page + ((e->map_iova - rg->iova) >> IOPF_PAGE_SHIFT);
-		     p < rg->first_page + ((end - rg->iova) >> IOPF_PAGE_SHIFT); p++) {
-			if (bit_test(s->mapped, p))
-				continue;
-			if (limit && s->stats.pinned_pages + 1 > limit)
-				return -ENOMEM;
-			map_page(s, p);
-		}
-		return 0;
+		if (limit && s->stats.pinned_pages + 1 > limit)
+			return -ENOMEM;
+		map_page(s, p);
 	}
-	return -ENOENT;
+	return 0;
 }
 
 static int resolve_one(struct sim *s, const struct vfio_iopf_resolve_entry *e)
