@@ -212,7 +212,7 @@ mkdir -p "$stage/tests"
 # suite make check runs against the simulator, through iopfd's vfio backend
 cflags=(-static -O2 -g0 -Wall -Wextra -Werror -Wno-unused-parameter
 	-I"$repo/include/uapi" -I"$repo/include" -I"$out/hdr/include" -I"$kdir/tests"
-	-I"$repo/daemon" -I"$repo/tests" -pthread)
+	-I"$repo/shared" -I"$repo/daemon" -I"$repo/tests" -pthread)
 gcc "${cflags[@]}" -o "$stage/debug-exit" "$kdir/guest/debug-exit.c"
 gcc "${cflags[@]}" -o "$stage/iopf-bench" "$kdir/guest/bench.c" ||
 	die "guest/bench.c does not compile"
