@@ -29,3 +29,14 @@ int json_print(FILE *f, json_object *obj)
 		return -ENOMEM;
 	return fprintf(f, "%s\n", s) < 0 ? -EIO : 0;
 }
+
+int json_add(json_object *obj, const char *key, json_object *value)
+{
+	if (!value)
+		return -ENOMEM;
+	if (json_object_object_add(obj, key, value) < 0) {
+		json_object_put(value);
+		return -ENOMEM;
+	}
+	return 0;
+}

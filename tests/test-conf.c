@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Description: the configuration files.  Every kind of error names the file,
+ * line and column and what was expected; no file means the built-in
+ * defaults; rules override the daemon's file setting by setting, the command
+ * line overrides the daemon's file, and each value knows where it came from.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "check-helpers.h"
+#include "conf.h"
+
+static int parse(struct conf *c, const char *file, const char *text, bool is_policy, char *error)
+{
+	return conf_parse(c, file, text, strlen(text), is_policy, error);
+}
+
+/* Expects @text to be refused with an error that starts with @expected. */
+static void expect_error(const char *text, bool is_policy, const char *expected)
+{
+	_cleanup_(conf_freep) struct conf *c = NULL;
+	char error[CONF_ERROR_MAX];
+
+	ck_assert_int_eq(conf_new_default(&c), 0);
+	ck_assert_int_eq(parse(c, "f.json", text, is_policy, error), -EINVAL);
+	ck_assert_msg(strncmp(error, expected, strlen(expected)) == 0, "got '%s', expected '%s'", error,
+		      expected);
+}
+
+START_TEST(errors_name_the_position)
+{
+	/* syntax */
+	expect_error("{\n  \"policy\": \"exact\",\n}", false, "f.json:3:1: ");
+	expect_error("{\"batch\": 1", false, "f.json:1:");
+	expect_error("{\"batch\": 1} x", false, "f.json:1:14: unexpected");
+	expect_error("", false, "f.json:1:1: ");
+	/* unknown key, at the key */
+	expect_error("{\n  \"polcy\": \"exact\"\n}", false,
+		     "f.json:2:3: unknown key \"polcy\"; expected \"policy\"");
+	/* wrong types and values, at the value */
+	expect_error("{\"batch\": \"12\"}", false, "f.json:1:11: \"batch\": expected an integer");
+	expect_error("{\"batch\": 0}", false, "f.json:1:11: \"batch\": expected an integer from 1 to");
+	expect_error("{\"batch\": 1.5}", false, "f.json:1:11: \"batch\": expected an integer");
+	expect_error("{\"batch\": 99999999999999999999}", false, "f.json:1:11: \"batch\"");
+	expect_error("{\"policy\": \"wide\"}", false, "f.json:1:12: \"policy\": expected \"exact\"");
+	expect_error("{\"budget\": \"1X\"}", false, "f.json:1:12: \"budget\": expected a size");
+	expect_error("{\"budget\": 4097}", false, "f.json:1:12: \"budget\": expected a multiple of 4K");
+	expect_error("{\"map_ahead\": 1}", false, "f.json:1:15: \"map_ahead\": expected true or false");
+	expect_error("{\"control_group\": \"Bad Group\"}", false, "f.json:1:19: \"control_group\"");
+	expect_error("[]", false, "f.json:1:1: expected an object of settings");
+	/* a key given twice, at the second one */
+	expect_error("{\"batch\": 1,\n \"batch\": 2}", false, "f.json:2:2: duplicate key \"batch\"");
+	expect_error("{\"vm\": \"a\", \"policy\": {\"x\": 1}, \"policy\": \"exact\"}", true,
+		     "f.json:1:33: duplicate key \"policy\"");
+	/* policies.d rules */
+	expect_error("{\"policy\": \"exact\"}", true, "f.json:1:1: a rule needs \"vm\"");
+	expect_error("[{\"vm\": \"a\"},\n 7]", true, "f.json:2:2: expected a rule");
+	expect_error("{\"vm\": \"\"}", true, "f.json:1:8: \"vm\": expected a VM name");
+	expect_error("{\"vm\": \"a\", \"control_group\": \"x\"}", true,
+		     "f.json:1:13: unknown key \"control_group\"");
+	/* escapes count as their text, not as what they decode to */
+	expect_error("{\"\\u00e9t\\u00e9\": 1, \"x\": 2}", false, "f.json:1:2: unknown key \"\xc3\xa9t\xc3\xa9\"");
+}
+END_TEST
+
+START_TEST(no_file_means_defaults)
+{
+	_cleanup_(conf_freep) struct conf *c = NULL;
+	struct conf_settings s;
+	char error[CONF_ERROR_MAX];
+
+	ck_assert_int_eq(conf_load("/nonexistent/iopfd", &c, error), 0);
+	conf_vm_settings(c, "vm1", &s);
+	ck_assert_int_eq(s.resolver.policy.kind, IOPF_POLICY_AUTO);
+	ck_assert_uint_eq(s.resolver.batch_max, VFIO_IOPF_RESOLVE_MAX);
+	ck_assert_uint_eq(s.resolver.budget_pages, 0);
+	ck_assert(!s.resolver.no_map_ahead);
+	for (int i = 0; i < _CONF_SETTING_MAX; i++)
+		ck_assert_ptr_null(s.origin[i].file);
+	ck_assert_str_eq(c->control_group, "");
+}
+END_TEST
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(rules_command_line_and_origins)
+{
+	char dir[] = "/tmp/test-conf-XXXXXX", path[256], error[CONF_ERROR_MAX], text[64];
+	_cleanup_(conf_freep) struct conf *c = NULL;
+	struct resolver_config cli = { 0 };
+	struct conf_settings s;
+	json_object *json;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/iopfd.json", dir);
+	write_file(path, "{\n  \"policy\": \"fixed:512\",\n  \"batch\": 32,\n  \"control_group\": \"kvm\"\n}\n");
+	snprintf(path, sizeof(path), "%s/policies.d", dir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	/* read in name order: 20- after 10-, and the last rule to set a value wins */
+	snprintf(path, sizeof(path), "%s/policies.d/20-db.json", dir);
+	write_file(path, "[\n  {\"vm\": \"db-*\", \"policy\": \"exact\"}\n]\n");
+	snprintf(path, sizeof(path), "%s/policies.d/10-all.json", dir);
+	write_file(path, "{\"vm\": \"*\", \"policy\": \"fixed:16\", \"budget\": \"1G\"}");
+	snprintf(path, sizeof(path), "%s/policies.d/README", dir);
+	write_file(path, "not a policy: ignored, it does not end in .json");
+
+	ck_assert_int_eq(conf_load(dir, &c, error), 0);
+	ck_assert_str_eq(c->control_group, "kvm");
+	/* the command line overrides iopfd.json, not the rules */
+	cli.batch_max = 8;
+	conf_override(c, CONF_BATCH, &cli, CONF_ORIGIN_COMMAND_LINE);
+
+	conf_vm_settings(c, "db-1", &s);
+	ck_assert_int_eq(s.resolver.policy.kind, IOPF_POLICY_EXACT);
+	ck_assert_str_eq(s.origin[CONF_POLICY].file + strlen(dir), "/policies.d/20-db.json");
+	ck_assert_uint_eq(s.origin[CONF_POLICY].line, 2);
+	ck_assert_uint_eq(s.origin[CONF_POLICY].column, 28);
+	ck_assert_uint_eq(s.resolver.budget_pages, (1u << 30) / 4096);
+	ck_assert_uint_eq(s.resolver.batch_max, 8);
+	ck_assert_str_eq(s.origin[CONF_BATCH].file, "command line");
+
+	conf_vm_settings(c, "web", &s);
+	ck_assert_int_eq(s.resolver.policy.kind, IOPF_POLICY_FIXED);
+	ck_assert_uint_eq(s.resolver.policy.fixed_pages, 16);
+	ck_assert_ptr_null(s.origin[CONF_MAP_AHEAD].file);
+
+	json = conf_settings_to_json(&s);
+	ck_assert_ptr_nonnull(json);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(
+				 json_object_object_get(json, "policy"), "value")), "fixed:16");
+	snprintf(text, sizeof(text), "%s", json_object_get_string(json_object_object_get(
+				 json_object_object_get(json, "map_ahead"), "origin")));
+	ck_assert_str_eq(text, "default");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(
+				 json_object_object_get(json, "batch"), "origin")), "command line");
+	json_object_put(json);
+
+	/* a broken rule file: the whole load fails and names it */
+	c = conf_free(c);
+	snprintf(path, sizeof(path), "%s/policies.d/30-bad.json", dir);
+	write_file(path, "{\"vm\": \"x\",\n \"budget\": true}");
+	ck_assert_int_eq(conf_load(dir, &c, error), -EINVAL);
+	ck_assert_ptr_null(c);
+	ck_assert_ptr_nonnull(strstr(error, "/policies.d/30-bad.json:2:12: \"budget\": expected a size"));
+
+	/* a file iopfd may not read: the error says which and why */
+	write_file(path, "{\"vm\": \"x\"}");
+	ck_assert_int_eq(chmod(path, 0), 0);
+	if (geteuid() != 0) {
+		ck_assert_int_eq(conf_load(dir, &c, error), -EACCES);
+		ck_assert_ptr_nonnull(strstr(error, "30-bad.json: Permission denied"));
+	}
+	unlink(path);
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
+START_TEST(oversized_file_is_refused)
+{
+	char dir[] = "/tmp/test-conf-XXXXXX", path[256], error[CONF_ERROR_MAX];
+	_cleanup_(conf_freep) struct conf *c = NULL;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/iopfd.json", dir);
+	f = fopen(path, "we");
+	ck_assert_ptr_nonnull(f);
+	for (unsigned i = 0; i <= CONF_FILE_SIZE_MAX; i++)
+		fputc(' ', f);
+	fclose(f);
+	ck_assert_int_eq(conf_load(dir, &c, error), -EFBIG);
+	ck_assert_ptr_nonnull(strstr(error, "iopfd.json: larger than"));
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
+TEST_MAIN("conf", errors_name_the_position, no_file_means_defaults, rules_command_line_and_origins,
+	  oversized_file_is_refused)
