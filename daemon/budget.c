@@ -54,6 +54,11 @@ int budget_new(uint64_t limit_pages, struct budget **ret)
 	return 0;
 }
 
+void budget_set_limit(struct budget *b, uint64_t limit_pages)
+{
+	b->limit = MAX(limit_pages, UINT64_C(1));
+}
+
 struct budget *budget_free(struct budget *b)
 {
 	if (b) {

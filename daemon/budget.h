@@ -43,6 +43,12 @@ int budget_new(uint64_t limit_pages, struct budget **ret);
 struct budget *budget_free(struct budget *b);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct budget *, budget_free);
 
+/*
+ * Changes the limit (at least 1 page): a lower one releases what is over it
+ * with the next faults, oldest first, as they need room.
+ */
+void budget_set_limit(struct budget *b, uint64_t limit_pages);
+
 /* A new batch: the chunks the last one admitted may be released again. */
 void budget_batch_begin(struct budget *b);
 

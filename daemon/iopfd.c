@@ -15,7 +15,10 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "control-protocol.h"
+#include "control.h"
 #include "log.h"
+#include "manager.h"
 #include "parse.h"
 #include "register.h"
 #include "serve.h"
@@ -35,6 +38,10 @@ static int arg_ready_fd = -1;
 static bool arg_json;
 static struct workload_trace *arg_trace;
 static const char *arg_trace_path;
+static const char *arg_config_dir = SYSCONFDIR "/iopfd";
+static const char *arg_control;
+static int arg_control_fd = -EBADF;  /* from --control, or passed by the service manager */
+static struct conf_settings arg_command_line;  /* what the options set over the files */
 
 static void help(void)
 {
@@ -58,6 +65,8 @@ static void help(void)
 	       "                            least recently faulted memory first (default none)\n"
 	       "      --no-map-ahead        pin a fault's whole window before answering it\n"
 	       "      --timeout=MS          kernel waits this long for iopfd (default 1000)\n"
+	       "  -c, --config-dir=DIR      read iopfd.json and policies.d/ there (default %s)\n"
+	       "      --control=PATH        serve iopfctl on this socket (iopfd-control.socket: %s)\n"
 	       "      --json                print the summary as JSON\n"
 	       "  -v, --verbose             log debug messages\n"
 	       "  -h, --help                show this help\n"
@@ -88,7 +97,8 @@ static void help(void)
 	       program_invocation_short_name, program_invocation_short_name,
 	       program_invocation_short_name, REGISTER_SOCKET_PATH, workload_kind_list(),
 	       IOPF_AUTO_MIN_DEFAULT, IOPF_AUTO_MAX_DEFAULT, VFIO_IOPF_RESOLVE_MAX,
-	       VFIO_IOPF_RESOLVE_MAX, WORKLOAD_PHASES_DEFAULT, IOPF_FIXED_PAGES_DEFAULT);
+	       VFIO_IOPF_RESOLVE_MAX, SYSCONFDIR "/iopfd", CONTROL_SOCKET_PATH,
+	       WORKLOAD_PHASES_DEFAULT, IOPF_FIXED_PAGES_DEFAULT);
 }
 
 static _printf_(1, 2) int usage_error(const char *format, ...)
@@ -125,6 +135,7 @@ enum {
 	ARG_VERSION,
 	ARG_IOPF_FD,
 	ARG_READY_FD,
+	ARG_CONTROL,
 };
 
 static const struct option options[] = {
@@ -156,6 +167,8 @@ static const struct option options[] = {
 	{ "ring-entries", required_argument, NULL, ARG_RING_ENTRIES },
 	{ "timeout", required_argument, NULL, ARG_TIMEOUT },
 	{ "json", no_argument, NULL, ARG_JSON },
+	{ "config-dir", required_argument, NULL, 'c' },
+	{ "control", required_argument, NULL, ARG_CONTROL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, ARG_VERSION },
@@ -262,6 +275,12 @@ static int parse_option(int c, const char *value)
 		*(c == ARG_IOPF_FD ? &arg_iopf_fd : &arg_ready_fd) = (int)fd;
 		return 0;
 	}
+	case 'c':
+	case ARG_CONTROL:
+		if (!*value)
+			return usage_error("invalid --%s '': a path", option_name(c));
+		*(c == 'c' ? &arg_config_dir : &arg_control) = value;
+		return 0;
 	case 'p':
 		r = iopf_policy_parse(value, &o->resolver.policy);
 		if (r < 0)
@@ -361,6 +380,8 @@ static bool is_simulation_option(int c)
 	case ARG_TIMEOUT:
 	case ARG_IOPF_FD:
 	case ARG_READY_FD:
+	case ARG_CONTROL:
+	case 'c':
 	case 'l':
 	case 's':
 		return false;
@@ -394,6 +415,9 @@ static int fds_from_service_manager(void)
 		if (arg_listen_fd < 0 && sd_is_socket(fd, AF_UNIX, SOCK_SEQPACKET, 1) > 0) {
 			arg_listen_fd = fd;
 			free(names[i]);
+		} else if (arg_control_fd < 0 && sd_is_socket(fd, AF_UNIX, SOCK_STREAM, 1) > 0) {
+			arg_control_fd = fd;
+			free(names[i]);
 		} else {
 			arg_stored[arg_nstored++] = (struct register_stored_fd) { .fd = fd, .name = names[i] };
 		}
@@ -407,6 +431,31 @@ static int fds_from_service_manager(void)
 	return 1;
 }
 
+/* Remembers that the command line set a setting, which then overrides iopfd.json. */
+static void note_command_line(int c)
+{
+	enum conf_setting s;
+
+	switch (c) {
+	case 'p':
+		s = CONF_POLICY;
+		break;
+	case 'b':
+		s = CONF_BATCH;
+		break;
+	case ARG_BUDGET:
+		s = CONF_BUDGET;
+		break;
+	case ARG_NO_MAP_AHEAD:
+		s = CONF_MAP_AHEAD;
+		break;
+	default:
+		return;
+	}
+	arg_command_line.set |= 1u << s;
+	arg_command_line.origin[s] = CONF_ORIGIN_COMMAND_LINE;
+}
+
 /* Returns 1 to run, 0 to exit successfully (help, version), <0 on a usage error. */
 static int parse_argv(int argc, char *argv[])
 {
@@ -415,7 +464,7 @@ static int parse_argv(int argc, char *argv[])
 	simulate_options_default(&arg_options);
 	arg_options.progress = isatty(STDERR_FILENO);
 
-	while ((c = getopt_long(argc, argv, "l:s:p:m:d:q:n:b:vh", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "l:s:p:m:d:q:n:b:c:vh", options, NULL)) >= 0) {
 		switch (c) {
 		case 'h':
 			help();
@@ -437,6 +486,7 @@ static int parse_argv(int argc, char *argv[])
 			r = parse_option(c, optarg);
 			if (r < 0)
 				return r;
+			note_command_line(c);
 			if (!arg_sim_option && is_simulation_option(c))
 				arg_sim_option = option_name(c);
 		}
@@ -468,12 +518,43 @@ static int parse_argv(int argc, char *argv[])
 	return r < 0 ? r : 1;
 }
 
+/* The configuration files, the command line over them, and the control socket. */
+static int manager_start(const char *mode, struct manager **ret)
+{
+	_cleanup_(manager_freep) struct manager *m = NULL;
+	char error[CONF_ERROR_MAX];
+	int r;
+
+	arg_command_line.resolver = arg_options.resolver;
+	r = manager_new(arg_config_dir, &arg_command_line, mode, &m, error);
+	if (r == -EINVAL)
+		return log_error_errno(r, "Bad configuration: %s", error);
+	if (r < 0)
+		return log_error_errno(r, "Failed to read the configuration: %s%s%m", error, *error ? ": " : "");
+	if (arg_control) {
+		r = control_listen(arg_control, &arg_control_fd);
+		if (r < 0)
+			return r;
+	}
+	if (arg_control_fd >= 0) {
+		r = manager_set_control(m, TAKE_FD(arg_control_fd));
+		if (r < 0)
+			return log_error_errno(r, "Failed to set up the control socket: %m");
+	}
+	*ret = TAKE_PTR(m);
+	return 0;
+}
+
 static int serve(void)
 {
+	_cleanup_(manager_freep) struct manager *m = NULL;
 	struct serve_result result;
 	int r;
 
-	r = serve_run(arg_iopf_fd, &arg_options.resolver, arg_ready_fd, &result);
+	r = manager_start("iopf-fd", &m);
+	if (r < 0)
+		return r;
+	r = serve_run(arg_iopf_fd, &arg_options.resolver, m, arg_ready_fd, &result);
 	safe_close(arg_ready_fd);
 	if (r < 0)
 		return r;
@@ -485,15 +566,19 @@ static int serve(void)
 
 static int listen_and_serve(void)
 {
+	_cleanup_(manager_freep) struct manager *m = NULL;
 	struct register_stats stats;
 	int r;
 
+	r = manager_start("register", &m);
+	if (r < 0)
+		return r;
 	if (arg_listen) {
 		r = register_listen(arg_listen, &arg_listen_fd);
 		if (r < 0)
 			return r;
 	}
-	r = register_run(arg_listen_fd, arg_stored, arg_nstored, &arg_options.resolver, arg_ready_fd,
+	r = register_run(arg_listen_fd, arg_stored, arg_nstored, &arg_options.resolver, m, arg_ready_fd,
 			 &stats);
 	for (size_t i = 0; i < arg_nstored; i++)
 		free((char *)arg_stored[i].name);
@@ -512,9 +597,14 @@ static int listen_and_serve(void)
 
 static int simulate(void)
 {
+	_cleanup_(manager_freep) struct manager *m = NULL;
 	struct simulate_result result;
 	int r;
 
+	r = manager_start("simulate", &m);
+	if (r < 0)
+		return r;
+	arg_options.manager = m;
 	if (arg_json)
 		arg_options.progress = false;
 	r = simulate_run(&arg_options, &result);
@@ -544,5 +634,7 @@ int main(int argc, char *argv[])
 	else
 		r = listen_and_serve();
 	workload_trace_free(arg_trace);
+	if (arg_control)
+		unlink(arg_control);
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -14,6 +14,11 @@ static int on_signal(struct loop *l, struct loop_source *src)
 {
 	const struct signalfd_siginfo *si = (const void *)src->buf;
 
+	if (si->ssi_signo == SIGHUP) {
+		if (l->reload)
+			l->reload(l, l->reload_userdata);
+		return 0;
+	}
 	log_notice("Received %s, stopping.", strsignal((int)si->ssi_signo));
 	loop_exit(l, -EINTR);
 	return 0;
@@ -27,6 +32,7 @@ int loop_init(struct loop *l)
 	sigemptyset(&l->signal_mask);
 	sigaddset(&l->signal_mask, SIGINT);
 	sigaddset(&l->signal_mask, SIGTERM);
+	sigaddset(&l->signal_mask, SIGHUP);
 	l->signal_fd = RET_NERRNO(signalfd(-1, &l->signal_mask, SFD_CLOEXEC));
 	if (l->signal_fd < 0)
 		return l->signal_fd;
@@ -82,7 +88,7 @@ static int arm(struct loop *l, struct loop_source *src)
 	if (src->size)
 		io_uring_prep_read(sqe, src->fd, src->buf, (unsigned)src->size, 0);
 	else
-		io_uring_prep_poll_add(sqe, src->fd, POLLIN);
+		io_uring_prep_poll_add(sqe, src->fd, src->poll_events ? src->poll_events : POLLIN);
 	io_uring_sqe_set_data(sqe, src);
 	src->armed = true;
 	return 0;

@@ -22,6 +22,7 @@ typedef int (*loop_handler_t)(struct loop *l, struct loop_source *src);
 struct loop_source {
 	int fd;
 	size_t size;              /* bytes one read takes (8, a signalfd_siginfo); 0: poll */
+	short poll_events;        /* what a poll waits for; 0: POLLIN */
 	loop_handler_t handler;
 	/* Called once a removed source is no longer referenced by the ring. */
 	void (*release)(struct loop_source *src);
@@ -39,9 +40,15 @@ struct loop {
 	sigset_t signal_mask;
 	sigset_t saved_mask;
 	struct loop_source signal_source;
+	/* Runs on SIGHUP; without it SIGHUP is ignored. */
+	void (*reload)(struct loop *l, void *userdata);
+	void *reload_userdata;
 };
 
-/* Sets up the ring and a signalfd: SIGINT and SIGTERM end loop_run() with -EINTR. */
+/*
+ * Sets up the ring and a signalfd: SIGINT and SIGTERM end loop_run() with
+ * -EINTR, SIGHUP runs l->reload.
+ */
 int loop_init(struct loop *l);
 void loop_done(struct loop *l);
 int loop_add(struct loop *l, struct loop_source *src);

@@ -33,6 +33,7 @@ struct vm {
 	int conn_fd;
 	int iopf_fd;
 	struct resolver *resolver;
+	struct manager_vm *listed;    /* in the manager's list, for iopfctl */
 	bool stored;              /* its fds are in the service manager's fd store */
 	struct loop_source conn;
 	struct loop_source faults;
@@ -42,6 +43,7 @@ struct vm {
 struct register_server {
 	struct loop loop;
 	struct resolver_config config;
+	struct manager *manager;
 	struct loop_source listener;
 	struct vm *vms;
 	unsigned nconnections;
@@ -208,6 +210,9 @@ static void vm_detach(struct vm *vm)
 
 	stats->faults += vm->resolver->stats.faults;
 	stats->resolve_calls += vm->resolver->stats.batches;
+	if (vm->listed)
+		manager_vm_remove(vm->server->manager, vm->listed);
+	vm->listed = NULL;
 	vm->resolver = resolver_free(vm->resolver);
 }
 
@@ -258,6 +263,7 @@ static int on_faults(struct loop *l, struct loop_source *src)
 static int vm_attach(struct vm *vm, int iopf_fd, bool takeover, const char **ret_failed)
 {
 	struct register_server *s = vm->server;
+	struct resolver_config config;
 	struct iopf_backend backend;
 	int r;
 
@@ -272,7 +278,8 @@ static int vm_attach(struct vm *vm, int iopf_fd, bool takeover, const char **ret
 		*ret_failed = "not an iopf fd (VFIO_IOPF_INFO failed)";
 		return r;
 	}
-	r = resolver_new(&backend, &s->config, takeover, &vm->resolver);
+	manager_resolver_config(s->manager, vm->name, &s->config, &config);
+	r = resolver_new(&backend, &config, takeover, &vm->resolver);
 	if (r == -EBUSY) {
 		*ret_failed = "another resolver serves this iopf fd";
 		return r;
@@ -288,8 +295,15 @@ static int vm_attach(struct vm *vm, int iopf_fd, bool takeover, const char **ret
 		.release = vm_release_source,
 		.userdata = vm,
 	};
-	r = loop_add(&s->loop, &vm->faults);
+	r = s->manager ? manager_vm_add(s->manager, vm->name, vm->id, vm->peer.pid, vm->resolver,
+					&vm->listed) : 0;
+	if (r >= 0) {
+		r = loop_add(&s->loop, &vm->faults);
+		if (r < 0 && vm->listed)
+			manager_vm_remove(s->manager, vm->listed);
+	}
 	if (r < 0) {
+		vm->listed = NULL;
 		vm->resolver = resolver_free(vm->resolver);
 		*ret_failed = "failed to watch the fault ring";
 		return r;
@@ -534,9 +548,10 @@ static void restore_vms(struct register_server *s, struct register_stored_fd *st
 }
 
 int register_run(int listen_fd, struct register_stored_fd *stored, size_t nstored,
-		 const struct resolver_config *config, int ready_fd, struct register_stats *ret)
+		 const struct resolver_config *config, struct manager *m, int ready_fd,
+		 struct register_stats *ret)
 {
-	struct register_server s = { .config = *config };
+	struct register_server s = { .config = *config, .manager = m };
 	struct loop_source watchdog = {};
 	int r;
 
@@ -550,6 +565,8 @@ int register_run(int listen_fd, struct register_stored_fd *stored, size_t nstore
 	r = loop_add(&s.loop, &s.listener);
 	if (r >= 0)
 		r = watchdog_start(&s.loop, &watchdog);
+	if (r >= 0 && m)
+		r = manager_attach(m, &s.loop);
 	if (r < 0) {
 		loop_done(&s.loop);
 		return log_error_errno(r, "Failed to start the event loop: %m");
@@ -563,6 +580,8 @@ int register_run(int listen_fd, struct register_stored_fd *stored, size_t nstore
 	if (r >= 0)
 		r = loop_run(&s.loop);
 	sd_notify(false, "STOPPING=1");
+	if (m)
+		manager_detach(m);
 	loop_done(&s.loop);
 	watchdog_stop(&watchdog);
 

@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "manager.h"
 #include "resolver.h"
 
 #define REGISTER_SOCKET_PATH "/run/iopfd/register"
@@ -55,6 +56,7 @@ struct register_stored_fd {
  * from all of them.  @ready_fd, if >= 0, gets one byte once iopfd listens.
  */
 int register_run(int listen_fd, struct register_stored_fd *stored, size_t nstored,
-		 const struct resolver_config *config, int ready_fd, struct register_stats *ret);
+		 const struct resolver_config *config, struct manager *m, int ready_fd,
+		 struct register_stats *ret);
 void register_report(FILE *f, const struct register_stats *s);
 int register_report_json(FILE *f, const struct register_stats *s);

@@ -34,8 +34,9 @@ int resolver_new(const struct iopf_backend *backend, const struct resolver_confi
 	r->config = *config;
 	r->eventfd = -EBADF;
 
-	r->batch = calloc(1, sizeof(*r->batch) + config->batch_max * sizeof(r->batch->entries[0]));
-	r->records = calloc(config->batch_max, sizeof(*r->records));
+	/* For the largest batch: a reload may raise batch_max. */
+	r->batch = calloc(1, sizeof(*r->batch) + VFIO_IOPF_RESOLVE_MAX * sizeof(r->batch->entries[0]));
+	r->records = calloc(VFIO_IOPF_RESOLVE_MAX, sizeof(*r->records));
 	if (!r->batch || !r->records) {
 		e = -ENOMEM;
 		goto fail;
@@ -77,8 +78,9 @@ int resolver_new(const struct iopf_backend *backend, const struct resolver_confi
 		goto fail;
 	}
 	r->id = (uint32_t)e;
+	r->features = backend_features(backend);
 	r->map_ahead = !config->no_map_ahead && !config->budget_pages &&
-		       (backend_features(backend) & VFIO_IOPF_FEATURE_MAP_AHEAD);
+		       (r->features & VFIO_IOPF_FEATURE_MAP_AHEAD);
 	*ret = r;
 	return 0;
 fail:
@@ -86,6 +88,28 @@ fail:
 	r->eventfd = safe_close(r->eventfd);
 	resolver_free(r);
 	return e;
+}
+
+int resolver_set_config(struct resolver *r, const struct resolver_config *config)
+{
+	if (config->batch_max == 0 || config->batch_max > VFIO_IOPF_RESOLVE_MAX)
+		return -EINVAL;
+	if (config->budget_pages && !r->budget) {
+		int e = budget_new(config->budget_pages, &r->budget);
+
+		if (e < 0)
+			return e;
+	} else if (r->budget) {
+		/* Without a limit the budget still tracks what it saw pinned, for a later one. */
+		budget_set_limit(r->budget, config->budget_pages ? config->budget_pages : UINT64_MAX);
+	}
+	r->config.policy = config->policy;
+	r->config.batch_max = config->batch_max;
+	r->config.budget_pages = config->budget_pages;
+	r->config.no_map_ahead = config->no_map_ahead;
+	r->map_ahead = !config->no_map_ahead && !config->budget_pages &&
+		       (r->features & VFIO_IOPF_FEATURE_MAP_AHEAD);
+	return 0;
 }
 
 struct resolver *resolver_free(struct resolver *r)

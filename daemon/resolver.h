@@ -66,6 +66,7 @@ struct resolver {
 	uint32_t ndevices;
 	struct vfio_iopf_fault *records; /* the batch's records, copied off the ring */
 	struct budget *budget;           /* NULL without a budget */
+	uint32_t features;               /* VFIO_IOPF_FEATURE_* of the backend */
 	bool map_ahead;                  /* the backend takes map-only entries, and we use them */
 	struct ahead ahead;              /* what is left to map of windows answered early */
 	struct vfio_iopf_resolve *batch;
@@ -79,6 +80,11 @@ struct resolver {
  */
 int resolver_new(const struct iopf_backend *backend, const struct resolver_config *config,
 		 bool takeover, struct resolver **ret);
+/*
+ * Applies @config to the next faults (the kernel timeout stays what it was at
+ * attach time).  A budget set later counts what is faulted from then on.
+ */
+int resolver_set_config(struct resolver *r, const struct resolver_config *config);
 /* Detaches (the kernel answers what is left) and frees. */
 struct resolver *resolver_free(struct resolver *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct resolver *, resolver_free);

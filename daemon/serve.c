@@ -16,10 +16,12 @@ static int on_faults(struct loop *l, struct loop_source *src)
 	return r;
 }
 
-int serve_run(int iopf_fd, const struct resolver_config *config, int ready_fd,
+int serve_run(int iopf_fd, const struct resolver_config *base, struct manager *m, int ready_fd,
 	      struct serve_result *ret)
 {
 	_cleanup_(resolver_freep) struct resolver *resolver = NULL;
+	struct manager_vm *vm = NULL;
+	struct resolver_config config;
 	struct loop_source faults = { .size = 8, .handler = on_faults };
 	struct iopf_backend backend;
 	struct serve_result result = { .info = { .argsz = sizeof(result.info) } };
@@ -33,7 +35,17 @@ int serve_run(int iopf_fd, const struct resolver_config *config, int ready_fd,
 	r = loop_init(&l);
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up the event loop: %m");
-	r = resolver_new(&backend, config, false, &resolver);
+	manager_resolver_config(m, SERVE_VM_NAME, base, &config);
+	r = resolver_new(&backend, &config, false, &resolver);
+	if (r >= 0 && m) {
+		r = manager_vm_add(m, SERVE_VM_NAME, 1, 0, resolver, &vm);
+		if (r >= 0)
+			r = manager_attach(m, &l);
+		if (r < 0) {
+			log_error_errno(r, "Failed to start the control socket: %m");
+			manager_vm_remove(m, vm);
+		}
+	}
 	if (r < 0) {
 		loop_done(&l);
 		return r;
@@ -51,6 +63,10 @@ int serve_run(int iopf_fd, const struct resolver_config *config, int ready_fd,
 		r = log_error_errno(negative_errno(), "Failed to signal readiness: %m");
 	if (r >= 0)
 		r = loop_run(&l);
+	if (m) {
+		manager_detach(m);
+		manager_vm_remove(m, vm);
+	}
 	loop_done(&l);
 	if (r < 0 && r != -EINTR)
 		return r;

@@ -8,7 +8,11 @@
 
 #include <stdio.h>
 
+#include "manager.h"
 #include "resolver.h"
+
+/* The name --iopf-fd's VM goes by, in iopfctl and the configuration. */
+#define SERVE_VM_NAME "vm"
 
 struct serve_result {
 	struct vfio_iopf_info info;     /* the kernel's counters after detaching */
@@ -16,7 +20,7 @@ struct serve_result {
 };
 
 /* @ready_fd, if >= 0, gets one byte once iopfd is attached (for a parent waiting on it). */
-int serve_run(int iopf_fd, const struct resolver_config *config, int ready_fd,
+int serve_run(int iopf_fd, const struct resolver_config *base, struct manager *m, int ready_fd,
 	      struct serve_result *ret);
 void serve_report(FILE *f, const struct serve_result *r);
 int serve_report_json(FILE *f, const struct serve_result *r);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/timerfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "loop.h"
@@ -17,6 +18,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct sim *, sim_free);
 struct run_state {
 	struct sim *sim;
 	struct resolver *resolver;
+	struct manager *manager;
 	uint64_t total_accesses;
 	uint64_t start_ns;
 	bool progress_shown;
@@ -123,6 +125,8 @@ static int run_loop(struct run_state *st, bool progress)
 	}
 	if (r >= 0 && progress)
 		r = loop_add(&l, &tick);
+	if (r >= 0 && st->manager)
+		r = manager_attach(st->manager, &l);
 	if (r < 0) {
 		loop_done(&l);
 		return log_error_errno(r, "Failed to start the event loop: %m");
@@ -134,6 +138,8 @@ static int run_loop(struct run_state *st, bool progress)
 		log_error_errno(r, "Failed to start the simulated devices: %m");
 	else
 		r = loop_run(&l);
+	if (st->manager)
+		manager_detach(st->manager);
 	loop_done(&l);
 
 	if (st->progress_shown)
@@ -145,7 +151,9 @@ int simulate_run(const struct simulate_options *o, struct simulate_result *ret)
 {
 	_cleanup_(sim_freep) struct sim *sim = NULL;
 	_cleanup_(resolver_freep) struct resolver *resolver = NULL;
-	struct run_state st = { 0 };
+	struct run_state st = { .manager = o->manager };
+	struct manager_vm *vm = NULL;
+	struct resolver_config config;
 	struct iopf_backend backend;
 	struct workload_config w;
 	int r;
@@ -156,9 +164,15 @@ int simulate_run(const struct simulate_options *o, struct simulate_result *ret)
 	iopf_backend_sim(sim, &backend);
 
 	if (o->attach) {
-		r = resolver_new(&backend, &o->resolver, false, &resolver);
+		manager_resolver_config(o->manager, SIMULATE_VM_NAME, &o->resolver, &config);
+		r = resolver_new(&backend, &config, false, &resolver);
 		if (r < 0)
 			return r;
+		if (o->manager) {
+			r = manager_vm_add(o->manager, SIMULATE_VM_NAME, 1, getpid(), resolver, &vm);
+			if (r < 0)
+				return log_error_errno(r, "Failed to list the simulated VM: %m");
+		}
 	}
 
 	st.sim = sim;
@@ -170,6 +184,8 @@ int simulate_run(const struct simulate_options *o, struct simulate_result *ret)
 	st.total_accesses = workload_total_accesses(&w);
 
 	r = run_loop(&st, o->progress);
+	if (vm)
+		manager_vm_remove(o->manager, vm);
 	if (r < 0)
 		return r;
 	r = sim_wait(sim);

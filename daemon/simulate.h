@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "manager.h"
 #include "resolver.h"
 #include "sim.h"
 
@@ -18,7 +19,12 @@ struct simulate_options {
 	struct resolver_config resolver;
 	bool attach;    /* false: no resolver, every fault takes the kernel fallback */
 	bool progress;  /* live progress line on stderr */
+	/* If set: the configuration the VM is served with, and the control socket. */
+	struct manager *manager;
 };
+
+/* The name the simulated VM goes by, in iopfctl and the configuration. */
+#define SIMULATE_VM_NAME "sim"
 
 struct simulate_result {
 	struct sim_stats sim;

@@ -155,7 +155,7 @@ static void run_server(void *(*client)(void *), void *client_arg, int ready_fd,
 	sigaddset(&term, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &term, &old);
 	ck_assert_int_eq(pthread_create(&thread, NULL, client, client_arg), 0);
-	ck_assert_int_eq(register_run(listen_fd, stored, nstored, &rc, ready_fd, ret), 0);
+	ck_assert_int_eq(register_run(listen_fd, stored, nstored, &rc, NULL, ready_fd, ret), 0);
 	pthread_join(thread, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(listen_fd);

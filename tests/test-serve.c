@@ -60,7 +60,7 @@ START_TEST(serves_until_sigterm)
 	pthread_sigmask(SIG_BLOCK, &term, &old);
 	ck_assert_int_eq(pthread_create(&thread, NULL, stopper, &ready[0]), 0);
 
-	ck_assert_int_eq(serve_run(fake_fd, &rc, ready[1], &result), 0);
+	ck_assert_int_eq(serve_run(fake_fd, &rc, NULL, ready[1], &result), 0);
 	pthread_join(thread, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 
@@ -86,7 +86,7 @@ START_TEST(refuses_a_fd_that_is_not_iopf)
 	int p[2];
 
 	ck_assert_int_eq(pipe(p), 0);
-	ck_assert_int_eq(serve_run(p[0], &rc, -1, &result), -ENOTTY);
+	ck_assert_int_eq(serve_run(p[0], &rc, NULL, -1, &result), -ENOTTY);
 	close(p[0]);
 	close(p[1]);
 }
