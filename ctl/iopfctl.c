@@ -157,7 +157,7 @@ static void print_openmetrics(json_object *r)
 
 static void print_settings(json_object *r)
 {
-	json_object *settings = json_object_object_get(r, "settings");
+	json_object *settings = json_object_object_get(r, "settings"), *rules;
 	struct json_object_iter it;
 
 	if (*str(r, "vm"))
@@ -168,6 +168,21 @@ static void print_settings(json_object *r)
 		printf("defaults for every VM\n");
 	json_object_object_foreachC(settings, it)
 		printf("  %-10s %-16s %s\n", it.key, str(it.val, "value"), str(it.val, "origin"));
+	rules = json_object_object_get(r, "rules");
+	for (size_t i = 0; i < json_object_array_length(rules); i++) {
+		json_object *rule = json_object_array_get_idx(rules, i);
+
+		if (i == 0)
+			printf("rules by device and range (a later one wins):\n");
+		printf("  device %s", str(rule, "device"));
+		if (json_object_object_get(rule, "iova"))
+			printf(" iova 0x%" PRIx64 " size 0x%" PRIx64, u64(rule, "iova"), u64(rule, "size"));
+		if (json_object_object_get(rule, "policy"))
+			printf(" policy %s", str(rule, "policy"));
+		if (json_object_object_get(rule, "fault"))
+			printf(" fault %s", str(rule, "fault"));
+		printf("  %s\n", str(rule, "origin"));
+	}
 }
 
 /* Sends one request; prints the answer; returns the exit status. */

@@ -22,12 +22,18 @@ static int sim_op_info(void *data, struct vfio_iopf_info *arg)
 	return sim_info(data, arg);
 }
 
+static int sim_op_device_info(void *data, struct vfio_iopf_device_info *arg)
+{
+	return sim_device_info(data, arg);
+}
+
 static const struct iopf_backend_ops sim_ops = {
 	.name = "sim",
 	.set_resolver = sim_op_set_resolver,
 	.resolve = sim_op_resolve,
 	.release = sim_op_release,
 	.info = sim_op_info,
+	.device_info = sim_op_device_info,
 };
 
 void iopf_backend_sim(struct sim *sim, struct iopf_backend *ret)

@@ -33,12 +33,18 @@ static int vfio_op_info(void *data, struct vfio_iopf_info *arg)
 	return iopf_ioctl(data, VFIO_IOPF_INFO, arg);
 }
 
+static int vfio_op_device_info(void *data, struct vfio_iopf_device_info *arg)
+{
+	return iopf_ioctl(data, VFIO_IOPF_DEVICE_INFO, arg);
+}
+
 static const struct iopf_backend_ops vfio_ops = {
 	.name = "vfio",
 	.set_resolver = vfio_op_set_resolver,
 	.resolve = vfio_op_resolve,
 	.release = vfio_op_release,
 	.info = vfio_op_info,
+	.device_info = vfio_op_device_info,
 };
 
 int iopf_backend_vfio(int iopf_fd, struct iopf_backend *ret)

@@ -16,6 +16,7 @@ struct iopf_backend_ops {
 	int (*resolve)(void *data, struct vfio_iopf_resolve *arg);
 	int (*release)(void *data, struct vfio_iopf_release *arg);
 	int (*info)(void *data, struct vfio_iopf_info *arg);
+	int (*device_info)(void *data, struct vfio_iopf_device_info *arg);
 };
 
 struct iopf_backend {

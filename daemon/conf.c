@@ -206,9 +206,99 @@ static int parse_daemon(struct parser *p, json_object *root)
 	return 0;
 }
 
+/* An IOVA: a number, or a string in C notation ("0x100000000"); page aligned. */
+static int parse_iova(struct parser *p, json_object *obj, const char *key, json_object *v,
+		      uint64_t *ret)
+{
+	struct json_pos pos = json_doc_member_pos(&p->doc, obj, key);
+	const char *s = json_object_get_string(v);
+	char *end;
+
+	if (json_object_is_type(v, json_type_int))
+		return parse_u64_value(p, obj, key, v, false, UINT64_MAX, ret);
+	if (!json_object_is_type(v, json_type_string))
+		return fail(p, pos, "\"%s\": expected an address such as \"0x100000000\"", key);
+	errno = 0;
+	*ret = strtoull(s, &end, 0);
+	if (!*s || *end || errno || *s == '-')
+		return fail(p, pos, "\"%s\": expected an address such as \"0x100000000\", got \"%s\"",
+			    key, s);
+	return 0;
+}
+
+/* "device", "iova", "size" and "fault": what makes a rule look at each fault. */
+static int parse_fault_key(struct parser *p, json_object *obj, const char *key, json_object *v,
+			   struct conf_rule *rule)
+{
+	struct json_pos pos = json_doc_member_pos(&p->doc, obj, key);
+	uint64_t size;
+	int r;
+
+	if (streq(key, "device")) {
+		if (!json_object_is_type(v, json_type_string) || !json_object_get_string_len(v) ||
+		    json_object_get_string_len(v) > FAULT_RULE_DEVICE_MAX)
+			return fail(p, pos, "\"device\": expected a device name or glob such as "
+				    "\"0000:03:00.*\"");
+		snprintf(rule->fault.device, sizeof(rule->fault.device), "%s", json_object_get_string(v));
+	} else if (streq(key, "iova")) {
+		r = parse_iova(p, obj, key, v, &rule->fault.iova);
+		if (r < 0)
+			return r;
+		if (rule->fault.iova % IOPF_PAGE_SIZE)
+			return fail(p, pos, "\"iova\": expected a multiple of 4K");
+	} else if (streq(key, "size")) {
+		r = parse_u64_value(p, obj, key, v, true, UINT64_MAX, &size);
+		if (r < 0)
+			return r;
+		if (size == 0 || size % IOPF_PAGE_SIZE)
+			return fail(p, pos, "\"size\": expected a multiple of 4K, not 0");
+		rule->fault.end = size;  /* the start is added once both are known */
+	} else if (streq(key, "fault")) {
+		if (!json_object_is_type(v, json_type_boolean))
+			return fail(p, pos, "\"fault\": expected true or false");
+		rule->fault.has_fault = true;
+		rule->fault.fault = json_object_get_boolean(v);
+	} else {
+		return 0;
+	}
+	rule->per_fault = true;
+	return 1;
+}
+
+/* A rule that looks at each fault sets nothing for the whole VM but its policy. */
+static int check_fault_rule(struct parser *p, json_object *obj, struct json_pos pos,
+			    struct conf_rule *rule)
+{
+	bool has_iova = json_object_object_get_ex(obj, "iova", NULL);
+	bool has_size = json_object_object_get_ex(obj, "size", NULL);
+
+	if (has_iova != has_size)
+		return fail(p, pos, "a rule with \"iova\" needs \"size\" too, and the other way round");
+	if (has_size) {
+		if (rule->fault.end > UINT64_MAX - rule->fault.iova)
+			return fail(p, json_doc_member_pos(&p->doc, obj, "size"),
+				    "\"size\": the range ends past the last address");
+		rule->fault.end += rule->fault.iova;
+	}
+	for (enum conf_setting s = 0; s < _CONF_SETTING_MAX; s++)
+		if (s != CONF_POLICY && rule->settings.set & 1u << s)
+			return fail(p, json_doc_key_pos(&p->doc, obj, setting_names[s]),
+				    "\"%s\" applies to a whole VM: not in a rule with \"device\", "
+				    "\"iova\" or \"fault\"", setting_names[s]);
+	if (rule->settings.set & 1u << CONF_POLICY) {
+		rule->fault.has_policy = true;
+		rule->fault.policy = rule->settings.resolver.policy;
+	}
+	if (p->conf->nfault_rules >= FAULT_RULES_MAX)
+		return fail(p, pos, "more than %u rules with \"device\", \"iova\" or \"fault\"",
+			    FAULT_RULES_MAX);
+	p->conf->nfault_rules++;
+	return 0;
+}
+
 static int parse_rule(struct parser *p, json_object *obj, struct json_pos pos)
 {
-	struct conf_settings settings = { 0 };
+	struct conf_rule rule = { 0 };
 	_cleanup_free_ char *vm = NULL;
 	struct conf_rule *rules;
 	struct json_object_iter it;
@@ -218,15 +308,18 @@ static int parse_rule(struct parser *p, json_object *obj, struct json_pos pos)
 	json_object_object_foreachC(obj, it) {
 		const char *key = it.key;
 		json_object *v = it.val;
-		int r = parse_setting(p, obj, key, v, &settings);
+		int r = parse_setting(p, obj, key, v, &rule.settings);
 
+		if (r == 0)
+			r = parse_fault_key(p, obj, key, v, &rule);
 		if (r < 0)
 			return r;
 		if (r > 0)
 			continue;
 		if (!streq(key, "vm"))
 			return unknown_key(p, obj, key,
-					   "\"vm\", \"policy\", \"batch\", \"budget\" or \"map_ahead\"");
+					   "\"vm\", \"policy\", \"batch\", \"budget\", \"map_ahead\", "
+					   "\"device\", \"iova\", \"size\" or \"fault\"");
 		if (!json_object_is_type(v, json_type_string) || !*json_object_get_string(v) ||
 		    json_object_get_string_len(v) > 255)
 			return fail(p, json_doc_member_pos(&p->doc, obj, key),
@@ -239,11 +332,19 @@ static int parse_rule(struct parser *p, json_object *obj, struct json_pos pos)
 		return fail(p, pos, "a rule needs \"vm\": the VMs it applies to (\"*\" for all)");
 	if (p->conf->nrules >= CONF_RULES_MAX)
 		return fail(p, pos, "more than %u rules in all", CONF_RULES_MAX);
+	if (rule.per_fault) {
+		int r = check_fault_rule(p, obj, pos, &rule);
+
+		if (r < 0)
+			return r;
+	}
 	rules = reallocarray(p->conf->rules, p->conf->nrules + 1, sizeof(*rules));
 	if (!rules)
 		return -ENOMEM;
 	p->conf->rules = rules;
-	rules[p->conf->nrules++] = (struct conf_rule) { .vm = TAKE_PTR(vm), .settings = settings };
+	rule.vm = TAKE_PTR(vm);
+	rule.origin = origin_of(p, pos);
+	rules[p->conf->nrules++] = rule;
 	return 0;
 }
 
@@ -449,8 +550,16 @@ void conf_vm_settings(const struct conf *c, const char *name, struct conf_settin
 {
 	*ret = c->defaults;
 	for (size_t i = 0; i < c->nrules; i++)
-		if (fnmatch(c->rules[i].vm, name, 0) == 0)
+		if (!c->rules[i].per_fault && fnmatch(c->rules[i].vm, name, 0) == 0)
 			conf_settings_apply(ret, &c->rules[i].settings);
+}
+
+void conf_vm_fault_rules(const struct conf *c, const char *name, struct fault_rules *ret)
+{
+	ret->n = 0;
+	for (size_t i = 0; i < c->nrules && ret->n < FAULT_RULES_MAX; i++)
+		if (c->rules[i].per_fault && fnmatch(c->rules[i].vm, name, 0) == 0)
+			ret->rules[ret->n++] = c->rules[i].fault;
 }
 
 static json_object *setting_value_to_json(const struct conf_settings *s, enum conf_setting which)
@@ -472,6 +581,62 @@ static json_object *setting_value_to_json(const struct conf_settings *s, enum co
 	}
 }
 
+static void origin_format(const struct conf_origin *o, char *buf, size_t len)
+{
+	if (!o->file)
+		snprintf(buf, len, "default");
+	else if (o->line)
+		snprintf(buf, len, "%s:%u:%u", o->file, o->line, o->column);
+	else
+		snprintf(buf, len, "%s", o->file);
+}
+
+static json_object *fault_rule_to_json(const struct conf_rule *rule)
+{
+	_cleanup_(json_object_putp) json_object *obj = json_object_new_object();
+	const struct fault_rule *f = &rule->fault;
+	char text[512];
+
+	if (!obj || json_add(obj, "device", json_object_new_string(f->device[0] ? f->device : "*")) < 0)
+		return NULL;
+	if (f->end && (json_add(obj, "iova", json_object_new_uint64(f->iova)) < 0 ||
+		       json_add(obj, "size", json_object_new_uint64(f->end - f->iova)) < 0))
+		return NULL;
+	if (f->has_policy) {
+		iopf_policy_format(&f->policy, text, sizeof(text));
+		if (json_add(obj, "policy", json_object_new_string(text)) < 0)
+			return NULL;
+	}
+	if (f->has_fault && json_add(obj, "fault", json_object_new_boolean(f->fault)) < 0)
+		return NULL;
+	origin_format(&rule->origin, text, sizeof(text));
+	if (json_add(obj, "origin", json_object_new_string(text)) < 0)
+		return NULL;
+	return TAKE_PTR(obj);
+}
+
+json_object *conf_vm_fault_rules_to_json(const struct conf *c, const char *name)
+{
+	_cleanup_(json_object_putp) json_object *array = json_object_new_array();
+	unsigned n = 0;
+
+	if (!array)
+		return NULL;
+	for (size_t i = 0; i < c->nrules && n < FAULT_RULES_MAX; i++) {
+		json_object *rule;
+
+		if (!c->rules[i].per_fault || fnmatch(c->rules[i].vm, name, 0) != 0)
+			continue;
+		rule = fault_rule_to_json(&c->rules[i]);
+		if (!rule || json_object_array_add(array, rule) < 0) {
+			json_object_put(rule);
+			return NULL;
+		}
+		n++;
+	}
+	return TAKE_PTR(array);
+}
+
 json_object *conf_settings_to_json(const struct conf_settings *s)
 {
 	_cleanup_(json_object_putp) json_object *obj = json_object_new_object();
@@ -483,12 +648,7 @@ json_object *conf_settings_to_json(const struct conf_settings *s)
 		const struct conf_origin *o = &s->origin[i];
 		char origin[512];
 
-		if (!o->file)
-			snprintf(origin, sizeof(origin), "default");
-		else if (o->line)
-			snprintf(origin, sizeof(origin), "%s:%u:%u", o->file, o->line, o->column);
-		else
-			snprintf(origin, sizeof(origin), "%s", o->file);
+		origin_format(o, origin, sizeof(origin));
 		if (!entry || json_add(entry, "value", setting_value_to_json(s, i)) < 0 ||
 		    json_add(entry, "origin", json_object_new_string(origin)) < 0 ||
 		    json_add(obj, setting_names[i], TAKE_PTR(entry)) < 0)

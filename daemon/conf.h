@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "fault-rules.h"
 #include "json-util.h"
 #include "macro.h"
 #include "resolver.h"
@@ -53,9 +54,16 @@ struct conf_settings {
 	unsigned set;  /* bit per enum conf_setting the source gave */
 };
 
+/*
+ * A rule with "device" or "iova" looks at each fault: it may set only
+ * "policy" and "fault", and goes to the VM's fault rules (fault-rules.h).
+ */
 struct conf_rule {
 	char *vm;                 /* glob over VM names */
 	struct conf_settings settings;
+	struct conf_origin origin; /* where the rule starts */
+	bool per_fault;           /* has "device", "iova" or "fault" */
+	struct fault_rule fault;  /* its device, range, policy and fault when per_fault */
 };
 
 struct conf {
@@ -64,6 +72,7 @@ struct conf {
 	struct conf_origin control_group_origin;
 	struct conf_rule *rules;
 	size_t nrules;
+	unsigned nfault_rules;           /* of them per_fault: at most FAULT_RULES_MAX */
 	char **files;                    /* every file read: origins point at these names */
 	size_t nfiles;
 };
@@ -90,6 +99,10 @@ void conf_override(struct conf *c, enum conf_setting s, const struct resolver_co
 void conf_settings_apply(struct conf_settings *into, const struct conf_settings *s);
 /* What VM @name is served with: the defaults, then each rule matching it. */
 void conf_vm_settings(const struct conf *c, const char *name, struct conf_settings *ret);
+/* The per-fault rules matching VM @name, in order. */
+void conf_vm_fault_rules(const struct conf *c, const char *name, struct fault_rules *ret);
+/* VM @name's per-fault rules as a JSON array, each with its origin. */
+json_object *conf_vm_fault_rules_to_json(const struct conf *c, const char *name);
 /* @s as a JSON object: each setting's value and its origin. */
 json_object *conf_settings_to_json(const struct conf_settings *s);
 const char *conf_setting_name(enum conf_setting s);

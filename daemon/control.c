@@ -295,7 +295,8 @@ static json_object *cmd_policy_show(struct control *c, json_object *request)
 		s = vm->settings;
 	if (!reply || (name && json_add(reply, "vm", json_object_new_string(name)) < 0) ||
 	    json_add(reply, "served", json_object_new_boolean(vm != NULL)) < 0 ||
-	    json_add(reply, "settings", conf_settings_to_json(&s)) < 0)
+	    json_add(reply, "settings", conf_settings_to_json(&s)) < 0 ||
+	    (name && json_add(reply, "rules", conf_vm_fault_rules_to_json(c->manager->conf, name)) < 0))
 		return NULL;
 	return TAKE_PTR(reply);
 }

@@ -98,6 +98,7 @@ void manager_resolver_config(const struct manager *m, const char *name,
 static int vm_apply(struct manager_vm *vm, const struct conf *conf)
 {
 	struct conf_settings s;
+	struct fault_rules rules;
 	int r;
 
 	conf_vm_settings(conf, vm->name, &s);
@@ -105,7 +106,10 @@ static int vm_apply(struct manager_vm *vm, const struct conf *conf)
 	r = resolver_set_config(vm->resolver, &s.resolver);
 	if (r < 0)
 		return r;
+	conf_vm_fault_rules(conf, vm->name, &rules);
+	resolver_set_rules(vm->resolver, &rules);
 	vm->settings = s;
+	vm->nfault_rules = rules.n;
 	return 0;
 }
 

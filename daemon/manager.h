@@ -29,6 +29,7 @@ struct manager_vm {
 	struct resolver *resolver;    /* owned by the mode that serves the VM */
 	struct conf_settings settings; /* what it is served with now */
 	struct conf_settings runtime;  /* what iopfctl set: kept until the next reload */
+	unsigned nfault_rules;         /* rules by device or range it is served with */
 };
 
 struct manager {

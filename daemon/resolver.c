@@ -112,6 +112,13 @@ int resolver_set_config(struct resolver *r, const struct resolver_config *config
 	return 0;
 }
 
+void resolver_set_rules(struct resolver *r, const struct fault_rules *rules)
+{
+	r->rules = *rules;
+	for (uint32_t i = 0; i < r->ndevices; i++)
+		r->devices[i].rule_mask_known = false;
+}
+
 struct resolver *resolver_free(struct resolver *r)
 {
 	if (!r)
@@ -166,6 +173,31 @@ static struct resolver_device *device_of(struct resolver *r, uint32_t dev_id)
 	r->devices = d;
 	r->ndevices = n;
 	return &d[dev_id];
+}
+
+/* Which rules apply to the device: by its name, asked of the backend once. */
+static uint64_t device_rule_mask(struct resolver *r, struct resolver_device *dev, uint32_t dev_id)
+{
+	struct vfio_iopf_device_info info = { .argsz = sizeof(info), .index = dev_id };
+
+	if (dev->rule_mask_known)
+		return dev->rule_mask;
+	if (!r->backend.ops->device_info || r->backend.ops->device_info(r->backend.data, &info) < 0)
+		info.out_name[0] = '\0';
+	info.out_name[sizeof(info.out_name) - 1] = '\0';
+	dev->rule_mask = fault_rules_device_mask(&r->rules, info.out_name);
+	dev->rule_mask_known = true;
+	return dev->rule_mask;
+}
+
+/* The part of @whole (a range a rule maps at once) inside the fault's DMA range. */
+static struct iopf_window clip_window(struct iopf_window whole, const struct iopf_fault_view *f)
+{
+	uint64_t whole_end = whole.size > UINT64_MAX - whole.iova ? UINT64_MAX : whole.iova + whole.size;
+	uint64_t start = MAX(whole.iova, f->dma_iova);
+	uint64_t end = MIN(whole_end, f->dma_iova + f->dma_size);
+
+	return (struct iopf_window) { start, end - start };
 }
 
 /*
@@ -232,14 +264,21 @@ static void decide(struct resolver *r, const struct vfio_iopf_fault *f, bool lon
 		.dma_size = f->dma_size,
 		.device_faults = dev->batch_faults,
 	};
-	struct iopf_window w;
+	const struct iopf_policy *policy = &r->config.policy;
+	struct iopf_window w, whole = { 0 };
 
 	/* The kernel checks windows anyway; a record that does not add up gets one page. */
 	if (f->iova < f->dma_iova || f->iova - f->dma_iova >= f->dma_size) {
 		view.dma_iova = f->iova & ~(IOPF_PAGE_SIZE - 1);
 		view.dma_size = IOPF_PAGE_SIZE;
 	}
-	w = iopf_policy_window(&r->config.policy, &dev->policy, &view);
+	if (r->rules.n)
+		fault_rules_apply(&r->rules, device_rule_mask(r, dev, f->dev_id), f->iova, &policy,
+				  &whole);
+	if (whole.size)
+		w = clip_window(whole, &view);
+	else
+		w = iopf_policy_window(policy, &dev->policy, &view);
 	if (r->budget)
 		keep_to_budget(r, f->iova, &w);
 	else if (lone && r->map_ahead && view.dma_size > IOPF_PAGE_SIZE)

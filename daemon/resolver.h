@@ -12,6 +12,7 @@
 #include "ahead.h"
 #include "backend.h"
 #include "budget.h"
+#include "fault-rules.h"
 #include "macro.h"
 #include "policy.h"
 #include "ring.h"
@@ -51,6 +52,8 @@ struct resolver_stats {
 struct resolver_device {
 	struct iopf_device_state policy;
 	uint32_t batch_faults;   /* its records in the batch being decided */
+	uint64_t rule_mask;      /* the fault rules that apply to it (fault-rules.h) */
+	bool rule_mask_known;
 };
 
 struct resolver {
@@ -70,6 +73,7 @@ struct resolver {
 	bool map_ahead;                  /* the backend takes map-only entries, and we use them */
 	struct ahead ahead;              /* what is left to map of windows answered early */
 	struct vfio_iopf_resolve *batch;
+	struct fault_rules rules;        /* by device and range, over config.policy */
 	struct resolver_stats stats;
 };
 
@@ -85,6 +89,8 @@ int resolver_new(const struct iopf_backend *backend, const struct resolver_confi
  * attach time).  A budget set later counts what is faulted from then on.
  */
 int resolver_set_config(struct resolver *r, const struct resolver_config *config);
+/* Replaces the rules by device and range; they apply to the next faults. */
+void resolver_set_rules(struct resolver *r, const struct fault_rules *rules);
 /* Detaches (the kernel answers what is left) and frees. */
 struct resolver *resolver_free(struct resolver *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct resolver *, resolver_free);

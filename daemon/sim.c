@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -551,6 +552,19 @@ int sim_info(struct sim *s, struct vfio_iopf_info *arg)
 		arg->out_resolver_id = s->resolver_id;
 		pthread_mutex_unlock(&s->lock);
 	}
+	return 0;
+}
+
+int sim_device_info(struct sim *s, struct vfio_iopf_device_info *arg)
+{
+	int r = check_arg(arg->argsz, arg->flags, sizeof(*arg));
+
+	if (r < 0)
+		return r;
+	if (arg->index >= s->config.ndevices)
+		return -EINVAL;
+	arg->out_flags = VFIO_IOPF_DEVICE_FAULTS;
+	snprintf(arg->out_name, sizeof(arg->out_name), "sim%u", arg->index);
 	return 0;
 }
 

@@ -76,6 +76,8 @@ int sim_set_resolver(struct sim *s, const struct vfio_iopf_set_resolver *arg);
 int sim_resolve(struct sim *s, struct vfio_iopf_resolve *arg);
 int sim_release(struct sim *s, struct vfio_iopf_release *arg);
 int sim_info(struct sim *s, struct vfio_iopf_info *arg);
+/* Simulated device N is called "simN". */
+int sim_device_info(struct sim *s, struct vfio_iopf_device_info *arg);
 
 void sim_get_stats(struct sim *s, struct sim_stats *ret);
 

@@ -66,6 +66,9 @@ int __wrap_ioctl(int fd, unsigned long request, ...)
 	case VFIO_IOPF_INFO:
 		r = sim_info(fake_kernel, arg);
 		break;
+	case VFIO_IOPF_DEVICE_INFO:
+		r = sim_device_info(fake_kernel, arg);
+		break;
 	default:
 		r = -ENOTTY;
 	}

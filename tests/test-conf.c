@@ -60,6 +60,16 @@ START_TEST(errors_name_the_position)
 	expect_error("{\"vm\": \"\"}", true, "f.json:1:8: \"vm\": expected a VM name");
 	expect_error("{\"vm\": \"a\", \"control_group\": \"x\"}", true,
 		     "f.json:1:13: unknown key \"control_group\"");
+	/* rules by device and range */
+	expect_error("{\"vm\":\"a\",\"device\":\"x\",\"budget\":\"1G\"}", true,
+		     "f.json:1:24: \"budget\" applies to a whole VM");
+	expect_error("{\"vm\":\"a\",\"iova\":\"0x1000\"}", true, "f.json:1:1: a rule with \"iova\" needs \"size\"");
+	expect_error("{\"vm\":\"a\",\"iova\":\"0x1001\",\"size\":4096}", true,
+		     "f.json:1:18: \"iova\": expected a multiple of 4K");
+	expect_error("{\"vm\":\"a\",\"iova\":\"zz\",\"size\":4096}", true, "f.json:1:18: \"iova\": expected an address");
+	expect_error("{\"vm\":\"a\",\"fault\":\"no\"}", true, "f.json:1:19: \"fault\": expected true or false");
+	expect_error("{\"vm\":\"a\",\"iova\":\"0xfffffffffffff000\",\"size\":\"8K\"}", true,
+		     "f.json:1:46: \"size\": the range ends past the last address");
 	/* escapes count as their text, not as what they decode to */
 	expect_error("{\"\\u00e9t\\u00e9\": 1, \"x\": 2}", false, "f.json:1:2: unknown key \"\xc3\xa9t\xc3\xa9\"");
 }
@@ -185,5 +195,51 @@ START_TEST(oversized_file_is_refused)
 }
 END_TEST
 
-TEST_MAIN("conf", errors_name_the_position, no_file_means_defaults, rules_command_line_and_origins,
+START_TEST(fault_rules_in_file_order)
+{
+	_cleanup_(conf_freep) struct conf *c = NULL;
+	const struct iopf_policy *policy;
+	struct iopf_policy fallback;
+	struct fault_rules rules;
+	struct iopf_window whole;
+	struct conf_settings s;
+	char error[CONF_ERROR_MAX];
+	uint64_t mask;
+
+	ck_assert_int_eq(conf_new_default(&c), 0);
+	ck_assert_int_eq(parse(c, "r.json", "[{\"vm\": \"db\", \"policy\": \"fixed:64\"},\n"
+			       " {\"vm\": \"db\", \"device\": \"0000:03:*\", \"policy\": \"exact\"},\n"
+			       " {\"vm\": \"d*\", \"iova\": \"0x100000000\", \"size\": \"1G\", \"fault\": false},\n"
+			       " {\"vm\": \"web\", \"fault\": false}]", true, error), 0);
+	/* the per-fault rules do not change the VM's own settings */
+	conf_vm_settings(c, "db", &s);
+	ck_assert_uint_eq(s.resolver.policy.fixed_pages, 64);
+	conf_vm_fault_rules(c, "db", &rules);
+	ck_assert_uint_eq(rules.n, 2);
+
+	mask = fault_rules_device_mask(&rules, "0000:03:00.0");
+	ck_assert_uint_eq(mask, 3);
+	iopf_policy_default(IOPF_POLICY_FIXED, &fallback);
+	policy = &fallback;
+	fault_rules_apply(&rules, mask, 0x1000, &policy, &whole);
+	ck_assert_int_eq(policy->kind, IOPF_POLICY_EXACT);
+	ck_assert_uint_eq(whole.size, 0);
+	fault_rules_apply(&rules, mask, 0x100000000 + 4096, &policy, &whole);
+	ck_assert_uint_eq(whole.iova, 0x100000000);
+	ck_assert_uint_eq(whole.size, 1u << 30);
+	/* another device: only the range rule */
+	mask = fault_rules_device_mask(&rules, "0000:04:00.0");
+	ck_assert_uint_eq(mask, 2);
+	policy = &fallback;
+	fault_rules_apply(&rules, mask, 0x1000, &policy, &whole);
+	ck_assert_ptr_eq(policy, &fallback);
+
+	conf_vm_fault_rules(c, "web", &rules);
+	ck_assert_uint_eq(rules.n, 1);
+	fault_rules_apply(&rules, fault_rules_device_mask(&rules, ""), 0x5000, &policy, &whole);
+	ck_assert_uint_eq(whole.size, UINT64_MAX);
+}
+END_TEST
+
+TEST_MAIN("conf", fault_rules_in_file_order, errors_name_the_position, no_file_means_defaults, rules_command_line_and_origins,
 	  oversized_file_is_refused)

@@ -4,8 +4,12 @@
  * ring, the eventfd and the io_uring loop, for every workload and policy, and
  * the counts add up.
  */
+#include <stdio.h>
+#include <sys/stat.h>
+
 #include "check-helpers.h"
 #include "log.h"
+#include "manager.h"
 #include "simulate.h"
 
 static struct simulate_options opts(enum workload_kind kind, const char *policy, uint64_t memory,
@@ -203,6 +207,63 @@ START_TEST(map_ahead_in_the_simulator)
 }
 END_TEST
 
-TEST_MAIN("simulate", map_ahead_in_the_simulator, budget_holds_through_the_kernel_side, every_workload_and_policy, sequential_gib_adaptive_beats_fixed,
+/* Runs @o served as the files in a fresh directory say, with @policy_file as a policies.d rule. */
+static void run_configured(struct simulate_options *o, const char *policy_file, struct simulate_result *r)
+{
+	char dir[] = "/tmp/test-simulate-XXXXXX", path[128], error[CONF_ERROR_MAX];
+	_cleanup_(manager_freep) struct manager *m = NULL;
+	struct conf_settings command_line = { .resolver = o->resolver };
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/policies.d", dir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/policies.d/rule.json", dir);
+	f = fopen(path, "we");
+	ck_assert_ptr_nonnull(f);
+	fputs(policy_file, f);
+	fclose(f);
+	/* the options stand for the command line: every setting */
+	command_line.set = (1u << _CONF_SETTING_MAX) - 1;
+	ck_assert_int_eq(manager_new(dir, &command_line, "simulate", &m, error), 0);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/policies.d", dir);
+	rmdir(path);
+	rmdir(dir);
+	o->manager = m;
+	ck_assert_int_eq(simulate_run(o, r), 0);
+	o->manager = NULL;
+	ck_assert_uint_eq(m->nvms, 0);
+}
+
+START_TEST(rules_by_device_and_range)
+{
+	struct simulate_options o = opts(WORKLOAD_SEQUENTIAL, "fixed:512", 64u << 20, 2, 1);
+	struct simulate_result plain, device, range, other;
+
+	ck_assert_int_eq(simulate_run(&o, &plain), 0);
+	assert_consistent(&o, &plain);
+
+	/* device sim1 takes one page per fault: it alone faults 8192 times */
+	run_configured(&o, "{\"vm\": \"s*\", \"device\": \"sim1\", \"policy\": \"exact\"}", &device);
+	assert_consistent(&o, &device);
+	ck_assert_uint_ge(device.sim.faults, plain.sim.faults + 8000);
+
+	/* the whole memory does not fault: a first fault per device maps it all */
+	run_configured(&o, "{\"vm\": \"sim\", \"iova\": 0, \"size\": \"64M\", \"fault\": false}",
+		       &range);
+	assert_consistent(&o, &range);
+	ck_assert_uint_le(range.sim.faults, 2);
+	ck_assert_uint_eq(range.sim.mapped_pages, (64u << 20) / 4096);
+
+	/* rules for another VM change nothing */
+	run_configured(&o, "[{\"vm\": \"other\", \"fault\": false},\n"
+		       " {\"vm\": \"sim\", \"device\": \"sim7\", \"policy\": \"exact\"}]", &other);
+	assert_consistent(&o, &other);
+	ck_assert_uint_eq(other.sim.faults, plain.sim.faults);
+}
+END_TEST
+
+TEST_MAIN("simulate", rules_by_device_and_range, map_ahead_in_the_simulator, budget_holds_through_the_kernel_side, every_workload_and_policy, sequential_gib_adaptive_beats_fixed,
 	  random_adaptive_does_not_overmap, one_at_a_time_and_kernel_only,
 	  tiny_ring_overflows_without_loss)
