@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential autoconf automake libtool pkg-config
 	  liburing-dev libsystemd-dev libjson-c-dev check valgrind
-	  systemd)  # systemd: systemd-analyze verifies the units
+	  systemd  # systemd: systemd-analyze verifies the units
+	  bash-completion)  # tests/completion.sh loads iopfctl's completion
 
 case "${1:-}" in
 "") ;;
