@@ -43,6 +43,7 @@ static void help(void)
 	       "Commands:\n"
 	       "  status                 what iopfd serves, and how it is configured\n"
 	       "  vms                    the VMs iopfd serves\n"
+	       "  devices                the devices that faulted, per VM\n"
 	       "  stats                  each VM's counters\n"
 	       "  policy show [VM]       a VM's settings (or the defaults) and their origin\n"
 	       "  policy set VM POLICY   use POLICY for the VMs matching VM (a glob)\n"
@@ -124,6 +125,19 @@ static void print_vms(json_object *r, bool stats)
 			snprintf(budget, sizeof(budget), "none");
 		printf("%-20s %6" PRIu64 " %8" PRIu64 " %-16s %10s %8" PRIu64 "\n", str(vm, "name"),
 		       u64(vm, "id"), u64(vm, "pid"), str(vm, "policy"), budget, u64(vm, "devices"));
+	}
+}
+
+static void print_devices(json_object *r)
+{
+	json_object *devices = json_object_object_get(r, "devices");
+
+	printf("%-20s %6s %-16s %12s\n", "VM", "ID", "DEVICE", "FAULTS");
+	for (size_t i = 0; i < json_object_array_length(devices); i++) {
+		json_object *d = json_object_array_get_idx(devices, i);
+
+		printf("%-20s %6" PRIu64 " %-16s %12" PRIu64 "\n", str(d, "vm"), u64(d, "id"),
+		       *str(d, "name") ? str(d, "name") : "-", u64(d, "faults"));
 	}
 }
 
@@ -210,6 +224,8 @@ static int call(int fd, json_object *request, const char *command)
 		print_status(reply);
 	else if (streq(command, "vms"))
 		print_vms(reply, false);
+	else if (streq(command, "devices"))
+		print_devices(reply);
 	else if (streq(command, "stats"))
 		streq(arg_format, "openmetrics") ? print_openmetrics(reply) : print_vms(reply, true);
 	else if (streq(command, "policy-show"))
@@ -230,7 +246,8 @@ static json_object *request_of(int argc, char **argv, const char **ret_command)
 	if (!req)
 		return NULL;
 	json_add(req, "version", json_object_new_int(CONTROL_PROTOCOL_VERSION));
-	if (streq(cmd, "status") || streq(cmd, "vms") || streq(cmd, "stats") || streq(cmd, "reload")) {
+	if (streq(cmd, "status") || streq(cmd, "vms") || streq(cmd, "stats") || streq(cmd, "reload") ||
+	    streq(cmd, "devices")) {
 		*ret_command = cmd;
 		nargs = 1;
 	} else if ((streq(cmd, "policy") && sub && streq(sub, "show") && argc <= 3)) {

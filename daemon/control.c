@@ -219,8 +219,11 @@ static int add_vm_counters(json_object *obj, const struct manager_vm *vm)
 static json_object *vm_to_json(const struct manager_vm *vm, bool counters)
 {
 	_cleanup_(json_object_putp) json_object *obj = json_object_new_object();
+	uint64_t devices = 0;
 	char policy[64];
 
+	for (uint32_t i = 0; i < vm->resolver->ndevices; i++)
+		devices += vm->resolver->devices[i].faults > 0;
 	iopf_policy_format(&vm->settings.resolver.policy, policy, sizeof(policy));
 	if (!obj || json_add(obj, "name", json_object_new_string(vm->name)) < 0 ||
 	    json_add(obj, "id", json_object_new_uint64(vm->id)) < 0 ||
@@ -228,7 +231,7 @@ static json_object *vm_to_json(const struct manager_vm *vm, bool counters)
 	    json_add(obj, "policy", json_object_new_string(policy)) < 0 ||
 	    json_add(obj, "budget_bytes",
 		     json_object_new_uint64(vm->settings.resolver.budget_pages << IOPF_PAGE_SHIFT)) < 0 ||
-	    json_add(obj, "devices", json_object_new_uint64(vm->resolver->ndevices)) < 0 ||
+	    json_add(obj, "devices", json_object_new_uint64(devices)) < 0 ||
 	    (counters && add_vm_counters(obj, vm) < 0))
 		return NULL;
 	return TAKE_PTR(obj);
@@ -270,6 +273,36 @@ static json_object *cmd_vms(struct control *c, bool counters)
 	for (size_t i = 0; i < c->manager->nvms; i++)
 		if (json_object_array_add(vms, vm_to_json(c->manager->vms[i], counters)) < 0)
 			return NULL;
+	return TAKE_PTR(reply);
+}
+
+/* Every device that faulted, of every VM. */
+static json_object *cmd_devices(struct control *c)
+{
+	_cleanup_(json_object_putp) json_object *reply = ok_reply();
+	json_object *devices = json_object_new_array();
+
+	if (!reply || json_add(reply, "devices", devices) < 0)
+		return NULL;
+	for (size_t i = 0; i < c->manager->nvms; i++) {
+		const struct manager_vm *vm = c->manager->vms[i];
+		struct resolver *r = vm->resolver;
+
+		for (uint32_t id = 0; id < r->ndevices; id++) {
+			_cleanup_(json_object_putp) json_object *dev = NULL;
+
+			if (!r->devices[id].faults)
+				continue;
+			dev = json_object_new_object();
+			if (!dev || json_add(dev, "vm", json_object_new_string(vm->name)) < 0 ||
+			    json_add(dev, "id", json_object_new_uint64(id)) < 0 ||
+			    json_add(dev, "name", json_object_new_string(resolver_device_name(r, id))) < 0 ||
+			    json_add(dev, "faults", json_object_new_uint64(r->devices[id].faults)) < 0 ||
+			    json_object_array_add(devices, dev) < 0)
+				return NULL;
+			dev = NULL;
+		}
+	}
 	return TAKE_PTR(reply);
 }
 
@@ -368,6 +401,8 @@ static json_object *handle(struct control *c, struct client *cl, json_object *re
 		return cmd_vms(c, false);
 	if (streq(command, "stats"))
 		return cmd_vms(c, true);
+	if (streq(command, "devices"))
+		return cmd_devices(c);
 	if (streq(command, "policy-show"))
 		return cmd_policy_show(c, request);
 	if (streq(command, "policy-set"))

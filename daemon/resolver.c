@@ -175,18 +175,32 @@ static struct resolver_device *device_of(struct resolver *r, uint32_t dev_id)
 	return &d[dev_id];
 }
 
-/* Which rules apply to the device: by its name, asked of the backend once. */
-static uint64_t device_rule_mask(struct resolver *r, struct resolver_device *dev, uint32_t dev_id)
+static const char *device_name(struct resolver *r, struct resolver_device *dev, uint32_t dev_id)
 {
 	struct vfio_iopf_device_info info = { .argsz = sizeof(info), .index = dev_id };
 
-	if (dev->rule_mask_known)
-		return dev->rule_mask;
+	if (dev->name_known)
+		return dev->name;
 	if (!r->backend.ops->device_info || r->backend.ops->device_info(r->backend.data, &info) < 0)
 		info.out_name[0] = '\0';
-	info.out_name[sizeof(info.out_name) - 1] = '\0';
-	dev->rule_mask = fault_rules_device_mask(&r->rules, info.out_name);
-	dev->rule_mask_known = true;
+	memcpy(dev->name, info.out_name, sizeof(dev->name));
+	dev->name[sizeof(dev->name) - 1] = '\0';
+	dev->name_known = true;
+	return dev->name;
+}
+
+const char *resolver_device_name(struct resolver *r, uint32_t dev_id)
+{
+	return dev_id < r->ndevices ? device_name(r, &r->devices[dev_id], dev_id) : "";
+}
+
+/* Which rules apply to the device: by its name. */
+static uint64_t device_rule_mask(struct resolver *r, struct resolver_device *dev, uint32_t dev_id)
+{
+	if (!dev->rule_mask_known) {
+		dev->rule_mask = fault_rules_device_mask(&r->rules, device_name(r, dev, dev_id));
+		dev->rule_mask_known = true;
+	}
 	return dev->rule_mask;
 }
 
@@ -315,6 +329,7 @@ static uint32_t decide_batch(struct resolver *r, uint32_t n)
 			continue;
 		}
 		device_of(r, f->dev_id)->batch_faults++;
+		device_of(r, f->dev_id)->faults++;
 		nrecords++;
 	}
 	/*

@@ -52,8 +52,11 @@ struct resolver_stats {
 struct resolver_device {
 	struct iopf_device_state policy;
 	uint32_t batch_faults;   /* its records in the batch being decided */
+	uint64_t faults;         /* its records consumed */
 	uint64_t rule_mask;      /* the fault rules that apply to it (fault-rules.h) */
 	bool rule_mask_known;
+	bool name_known;
+	char name[32];           /* as VFIO_IOPF_DEVICE_INFO gives it; "" if it did not */
 };
 
 struct resolver {
@@ -89,6 +92,8 @@ int resolver_new(const struct iopf_backend *backend, const struct resolver_confi
  * attach time).  A budget set later counts what is faulted from then on.
  */
 int resolver_set_config(struct resolver *r, const struct resolver_config *config);
+/* Device @dev_id's name, asked of the backend once ("" if it has none). */
+const char *resolver_device_name(struct resolver *r, uint32_t dev_id);
 /* Replaces the rules by device and range; they apply to the next faults. */
 void resolver_set_rules(struct resolver *r, const struct fault_rules *rules);
 /* Detaches (the kernel answers what is left) and frees. */

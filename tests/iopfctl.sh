@@ -36,6 +36,7 @@ ctl --json status >"$tmp/status.json" || fail "status failed"
 grep -q '"mode": "simulate"' "$tmp/status.json" && grep -q '"vms": 1' "$tmp/status.json" ||
 	fail "status: $(cat "$tmp/status.json")"
 ctl policy show sim | grep -q "policy *exact .*/conf/iopfd.json:1:13" || fail "policy origin"
+ctl devices | grep -q "^sim  *0 sim0  *[1-9]" || fail "devices: $(ctl devices)"
 
 # a broken rule: refused with its position, the old policy stays
 printf '{ "vm": "sim",\n  "policy": "fixed:512",\n}\n' >"$tmp/conf/policies.d/10-sim.json"
