@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
 echo
-echo "=== iopfd, adaptive policy (the default)"
+echo "=== iopfd, the auto policy (the default)"
 build/iopfd --simulate mix --memory 1G --devices 4 --queue-depth 16
 echo
 echo "=== iopfd, the seed's fixed 512-page window"
