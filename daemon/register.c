@@ -12,6 +12,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "fd-util.h"
+#include "iopf-messages.h"
 #include "json-util.h"
 #include "log.h"
 #include "loop.h"
@@ -120,8 +121,11 @@ static _printf_(3, 4) int reply_error(struct vm *vm, int error, const char *form
 	va_start(ap, format);
 	vsnprintf(text, sizeof(text), format, ap);
 	va_end(ap);
-	log_ratelimit_warning("Refused a registration from pid %d uid %u: %s", (int)vm->peer.pid,
-			      (unsigned)vm->peer.uid, text);
+	log_ratelimit_struct_errno(LOG_WARNING, error, IOPF_MESSAGE_REGISTRATION_REFUSED,
+				   LOG_FIELDS(LOG_FIELD_I64("VMM_PID", vm->peer.pid),
+					      LOG_FIELD_U64("VMM_UID", vm->peer.uid)),
+				   "Refused a registration from pid %d uid %u: %s", (int)vm->peer.pid,
+				   (unsigned)vm->peer.uid, text);
 	vm->server->stats.refused++;
 	if (!obj ||
 	    json_object_object_add(obj, "ok", json_object_new_boolean(0)) < 0 ||
@@ -207,6 +211,7 @@ static void fdstore_remove(const char *fdname)
 static void vm_detach(struct vm *vm)
 {
 	struct register_stats *stats = &vm->server->stats;
+	LOG_CONTEXT_PUSH(LOG_FIELD_STR("VM", vm->name));
 
 	stats->faults += vm->resolver->stats.faults;
 	stats->resolve_calls += vm->resolver->stats.batches;
@@ -225,8 +230,11 @@ static void vm_drop(struct vm *vm)
 		vm_detach(vm);
 		s->stats.disconnected++;
 		s->nserved--;
-		log_info("VM %s (pid %d) disconnected; the kernel answers its faults now.",
-			 vm->name, (int)vm->peer.pid);
+		log_struct(LOG_INFO, IOPF_MESSAGE_VM_DISCONNECTED,
+			   LOG_FIELDS(LOG_FIELD_STR("VM", vm->name), LOG_FIELD_U64("VM_ID", vm->id),
+				      LOG_FIELD_I64("VMM_PID", vm->peer.pid)),
+			   "VM %s (pid %d) disconnected; the kernel answers its faults now.",
+			   vm->name, (int)vm->peer.pid);
 		notify_status(s, "");
 		loop_remove(&s->loop, &vm->faults);
 	}
@@ -244,12 +252,15 @@ static void vm_drop(struct vm *vm)
 static int on_faults(struct loop *l, struct loop_source *src)
 {
 	struct vm *vm = src->userdata;
+	LOG_CONTEXT_PUSH(LOG_FIELD_STR("VM", vm->name));
 	int r;
 
 	(void)l;
 	r = resolver_serve(vm->resolver);
 	if (r < 0) {
-		log_warning_errno(r, "No longer serving VM %s; the kernel answers its faults: %m", vm->name);
+		log_struct_errno(LOG_WARNING, r, IOPF_MESSAGE_VM_DETACHED,
+				 LOG_FIELDS(LOG_FIELD_STR("VM", vm->name), LOG_FIELD_U64("VM_ID", vm->id)),
+				 "No longer serving VM %s; the kernel answers its faults: %m", vm->name);
 		vm_drop(vm);
 	}
 	return 0;
@@ -265,6 +276,7 @@ static int vm_attach(struct vm *vm, int iopf_fd, bool takeover, const char **ret
 	struct register_server *s = vm->server;
 	struct resolver_config config;
 	struct iopf_backend backend;
+	LOG_CONTEXT_PUSH(LOG_FIELD_STR("VM", vm->name));
 	int r;
 
 	/* The kernel would refuse a second resolver too; this one says which VM has it. */
@@ -343,8 +355,12 @@ static int vm_register(struct vm *vm, const struct msghdr *msg, const char *payl
 		else {
 			fds[0] = -EBADF;
 			vm->server->stats.registered++;
-			log_info("VM %s (pid %d, uid %u) registered as %" PRIu64 "; resolving its faults.",
-				 vm->name, (int)vm->peer.pid, (unsigned)vm->peer.uid, vm->id);
+			log_struct(LOG_INFO, IOPF_MESSAGE_VM_REGISTERED,
+				   LOG_FIELDS(LOG_FIELD_STR("VM", vm->name), LOG_FIELD_U64("VM_ID", vm->id),
+					      LOG_FIELD_I64("VMM_PID", vm->peer.pid),
+					      LOG_FIELD_U64("VMM_UID", vm->peer.uid)),
+				   "VM %s (pid %d, uid %u) registered as %" PRIu64 "; resolving its faults.",
+				   vm->name, (int)vm->peer.pid, (unsigned)vm->peer.uid, vm->id);
 			reply_ok(vm);
 			vm_store(vm);
 			resolver_kick(vm->resolver);	/* faults queued before we attached */
@@ -515,13 +531,18 @@ static void vm_restore(struct register_server *s, const char *fdname, int conn_f
 	vm->stored = true;
 	r = vm_attach(vm, iopf_fd, true, &failed);
 	if (r < 0) {
-		log_warning_errno(r, "Cannot serve VM %s again, %s: %m", vm->name, failed);
+		log_struct_errno(LOG_WARNING, r, IOPF_MESSAGE_VM_DETACHED,
+				 LOG_FIELDS(LOG_FIELD_STR("VM", vm->name), LOG_FIELD_U64("VM_ID", vm->id)),
+				 "Cannot serve VM %s again, %s: %m", vm->name, failed);
 		safe_close(iopf_fd);
 		vm_drop(vm);
 		return;
 	}
 	s->stats.restored++;
-	log_info("VM %s (pid %d) served again, from the fd store.", vm->name, (int)vm->peer.pid);
+	log_struct(LOG_INFO, IOPF_MESSAGE_VM_RESTORED,
+		   LOG_FIELDS(LOG_FIELD_STR("VM", vm->name), LOG_FIELD_U64("VM_ID", vm->id),
+			      LOG_FIELD_I64("VMM_PID", vm->peer.pid)),
+		   "VM %s (pid %d) served again, from the fd store.", vm->name, (int)vm->peer.pid);
 	resolver_kick(vm->resolver);
 }
 

@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 
+#include "iopf-messages.h"
 #include "log.h"
 #include "macro.h"
 #include "resolver.h"
@@ -341,6 +342,7 @@ static uint32_t decide_batch(struct resolver *r, uint32_t n)
 		decide(r, &r->records[i], lone, &r->batch->entries[nentries++]);
 	for (uint32_t i = 0; i < nrecords; i++)
 		device_of(r, r->records[i].dev_id)->batch_faults = 0;
+	r->nrecords = nrecords;
 	return nentries;
 }
 
@@ -349,8 +351,10 @@ static void check_overflow(struct resolver *r)
 	uint32_t overflow = iopf_ring_overflow(&r->ring);
 
 	if (overflow != r->stats.overflow) {
-		log_ratelimit_warning("Fault ring overflowed: the kernel answered %u faults itself",
-				      overflow - r->stats.overflow);
+		log_ratelimit_struct_errno(LOG_WARNING, 0, IOPF_MESSAGE_RING_OVERFLOW,
+					   LOG_FIELDS(LOG_FIELD_U64("FAULTS", overflow - r->stats.overflow)),
+					   "Fault ring overflowed: the kernel answered %u faults itself",
+					   overflow - r->stats.overflow);
 		r->stats.overflow = overflow;
 	}
 }
@@ -379,13 +383,35 @@ static int yield_to_others(struct resolver *r)
 	return resolver_kick(r);
 }
 
+/*
+ * The kernel refused an entry (a window or response iopfd should not have
+ * asked for) and answered its fault itself.  A map-only entry answers none.
+ */
+static void log_refused(const struct resolver *r, const struct vfio_iopf_resolve_entry *e)
+{
+	for (uint32_t i = 0; e->cookie && i < r->nrecords; i++) {
+		const struct vfio_iopf_fault *f = &r->records[i];
+
+		if (f->cookie == e->cookie) {
+			log_ratelimit_struct_errno(LOG_WARNING, e->out_result, IOPF_MESSAGE_FAULT_UNRESOLVED,
+						   LOG_FIELDS(LOG_FIELD_U64("DEVICE", f->dev_id),
+							      LOG_FIELD_HEX("IOVA", f->iova)),
+						   "Could not resolve the fault of device %u at 0x%" PRIx64 "; the kernel answered it itself: %m",
+						   f->dev_id, (uint64_t)f->iova);
+			return;
+		}
+	}
+}
+
 static void count_results(struct resolver *r, const struct vfio_iopf_resolve_entry *e, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		if (e[i].out_result == -ENOENT)
 			r->stats.stale++;
-		else if (e[i].out_result < 0)
+		else if (e[i].out_result < 0) {
 			r->stats.errors++;
+			log_refused(r, &e[i]);
+		}
 	}
 }
 
@@ -415,7 +441,9 @@ static int submit(struct resolver *r, uint32_t n)
 		b->out_done = 0;
 		e = r->backend.ops->resolve(r->backend.data, b);
 		if (e < 0 && !resolve_error_is_transient(e))
-			return log_error_errno(e, "Failed to resolve a batch of %u faults: %m", n);
+			return log_struct_errno(LOG_ERR, e, IOPF_MESSAGE_FAULT_UNRESOLVED,
+						LOG_FIELDS(LOG_FIELD_U64("FAULTS", n)),
+						"Failed to resolve a batch of %u faults: %m", n);
 		b->out_done = e < 0 ? 0 : MIN(b->out_done, n);
 		r->stats.batches++;
 		count_results(r, b->entries, b->out_done);
@@ -424,9 +452,11 @@ static int submit(struct resolver *r, uint32_t n)
 		n -= b->out_done;
 		if (tries == RESOLVER_RESOLVE_TRIES) {
 			r->stats.abandoned += n;
-			log_ratelimit_warning_errno(e < 0 ? e : -EAGAIN,
-						    "Resolving stopped short %u times; leaving %u faults to the kernel's timeout: %m",
-						    tries, n);
+			log_ratelimit_struct_errno(LOG_WARNING, e < 0 ? e : -EAGAIN,
+						   IOPF_MESSAGE_FAULT_UNRESOLVED,
+						   LOG_FIELDS(LOG_FIELD_U64("FAULTS", n)),
+						   "Resolving stopped short %u times; leaving %u faults to the kernel's timeout: %m",
+						   tries, n);
 			return 0;
 		}
 		r->stats.retries++;
@@ -444,8 +474,9 @@ int resolver_drain(struct resolver *r)
 
 		e = iopf_ring_ready(&r->ring, r->head, &n);
 		if (e < 0)
-			return log_error_errno(e, "The fault ring's producer index is more than %u records past ours: the ring was overwritten: %m",
-					       r->ring.entries);
+			return log_struct_errno(LOG_ERR, e, IOPF_MESSAGE_RING_CORRUPT, NULL,
+						"The fault ring's producer index is more than %u records past ours: the ring was overwritten: %m",
+						r->ring.entries);
 		if (n == 0)
 			break;
 		n = MIN(MIN(n, r->config.batch_max), quota);

@@ -71,6 +71,7 @@ struct resolver {
 	struct resolver_device *devices;
 	uint32_t ndevices;
 	struct vfio_iopf_fault *records; /* the batch's records, copied off the ring */
+	uint32_t nrecords;               /* how many */
 	struct budget *budget;           /* NULL without a budget */
 	uint32_t features;               /* VFIO_IOPF_FEATURE_* of the backend */
 	bool map_ahead;                  /* the backend takes map-only entries, and we use them */

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Description: the man pages are clean and say what the programs do: every
-# page in man/ passes "mandoc -Tlint" without a message, and for each program
+# page in man/ passes "mandoc -Tlint" without a message, for each program
 # below the OPTIONS section of its page has an item for every long option its
-# --help prints, and names no option the program does not know.
+# --help prints and names no option the program does not know, and iopfd(8)
+# lists every journal MESSAGE_ID iopfd logs.
 set -u
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -75,4 +76,19 @@ for pair in "${pairs[@]}"; do
 		echo "ok: $page documents the $(echo "$known" | wc -l) long options of $program --help"
 	fi
 done
+# Every MESSAGE_ID iopfd logs has its entry in the JOURNAL section of
+# iopfd(8), which names no other; no two kinds of event share one.
+ids=$(sed -n 's/^#define IOPF_MESSAGE_[A-Z_]* *"\([0-9a-f]\{32\}\)"$/\1/p' \
+	"$srcdir/shared/iopf-messages.h" | sort)
+documented=$(awk '/^\.SH / { in_journal = ($2 == "JOURNAL"); next } in_journal' \
+	"$srcdir/man/iopfd.8" | grep -o '\<[0-9a-f]\{32\}\>' | sort -u)
+missing=$(comm -23 <(echo "$ids") <(echo "$documented"))
+unknown=$(comm -13 <(echo "$ids") <(echo "$documented"))
+if [ -z "$ids" ] || [ "$(echo "$ids" | uniq -d)" ] || [ -n "$missing" ] || [ -n "$unknown" ]; then
+	echo "FAIL: the JOURNAL section of iopfd.8 and shared/iopf-messages.h disagree:" \
+		"undocumented:" $missing "unknown:" $unknown "shared:" $(echo "$ids" | uniq -d) >&2
+	failed=1
+else
+	echo "ok: iopfd.8 documents the $(echo "$ids" | wc -l) message ids of iopf-messages.h"
+fi
 exit $failed

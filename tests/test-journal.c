@@ -4,16 +4,24 @@
  * (-Wl,--wrap): a structured message carries its MESSAGE_ID, ERRNO and
  * fields, and the fields of the contexts it is logged in, each name once;
  * rate limiting lets the same structured entries through; on stderr only
- * the text goes out.
+ * the text goes out.  The registration socket's events (registered,
+ * refused, disconnected) carry their ids and fields.
  */
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "check-helpers.h"
+#include "fake-kernel.h"
+#include "iopf-messages.h"
 #include "log.h"
+#include "register.h"
 
 #define TEST_MESSAGE_ID "0f4b4ecb31ab4e0d9c6a3a5d2b8e7f10"
 #define ENTRIES_MAX 64
@@ -73,6 +81,23 @@ static const char *field(const struct entry *e, const char *name)
 			value = e->field[i] + len + 1;
 		}
 	return value;
+}
+
+/* The one entry with @message_id. */
+static const struct entry *entry_of(const char *message_id)
+{
+	const struct entry *found = NULL;
+
+	for (size_t i = 0; i < nentries; i++) {
+		const char *id = field(&entries[i], "MESSAGE_ID");
+
+		if (id && strcmp(id, message_id) == 0) {
+			ck_assert_msg(!found, "MESSAGE_ID=%s twice", message_id);
+			found = &entries[i];
+		}
+	}
+	ck_assert_msg(found, "no entry with MESSAGE_ID=%s", message_id);
+	return found;
 }
 
 #define ck_assert_field(e, name, value) ck_assert_pstr_eq(field((e), (name)), (value))
@@ -190,6 +215,146 @@ START_TEST(stderr_gets_the_text_alone)
 }
 END_TEST
 
+/* The registration socket, served in this thread, and a VMM in another. */
+static char dir[64];
+static char sock_path[128];
+
+struct vmm {
+	int ready;
+	int iopf_fd;
+};
+
+static int connect_to_iopfd(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	strcpy(sa.sun_path, sock_path);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+/* Sends a registration of @name with @fd (none if < 0); returns iopfd's answer. */
+static void registration(int conn, const char *name, int fd, char *answer, size_t size)
+{
+	char control[CMSG_SPACE(sizeof(int))] = {};
+	struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen(name) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	if (fd >= 0) {
+		struct cmsghdr *c;
+
+		msg.msg_control = control;
+		msg.msg_controllen = sizeof(control);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	ck_assert_int_eq(sendmsg(conn, &msg, 0), (ssize_t)iov.iov_len);
+	n = recv(conn, answer, size - 1, 0);
+	ck_assert_int_gt(n, 0);
+	answer[n] = '\0';
+}
+
+static void *vmm_run(void *arg)
+{
+	struct vmm *v = arg;
+	char answer[512], c;
+	int conn, stranger;
+
+	ck_assert_int_eq(read(v->ready, &c, 1), 1);
+	conn = connect_to_iopfd();
+	registration(conn, "guest-1", v->iopf_fd, answer, sizeof(answer));
+	ck_assert_msg(strstr(answer, "\"ok\":true"), "%s", answer);
+
+	/* No iopf fd: refused, and the connection closed. */
+	stranger = connect_to_iopfd();
+	registration(stranger, "guest-2", -1, answer, sizeof(answer));
+	ck_assert_msg(strstr(answer, "\"errno\":74"), "%s", answer);
+	ck_assert_int_eq(recv(stranger, &c, 1, 0), 0);
+	close(stranger);
+
+	close(conn);
+	for (int i = 0; i < 5000 && fake_kernel_attached(); i++)
+		usleep(1000);
+	ck_assert(!fake_kernel_attached());
+	kill(getpid(), SIGTERM);
+	return NULL;
+}
+
+START_TEST(registration_events_carry_ids_and_fields)
+{
+	struct resolver_config rc = { .batch_max = 64, .timeout_ms = 5000 };
+	struct register_stats stats;
+	struct sim_config config;
+	struct sim *sim;
+	struct vmm v;
+	const struct entry *e;
+	char pid[16], uid[16];
+	sigset_t term, old;
+	pthread_t thread;
+	int listen_fd, ready[2];
+
+	strcpy(dir, "/tmp/test-journal.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(sock_path, sizeof(sock_path), "%s/register", dir);
+	unsetenv("NOTIFY_SOCKET");
+	sim_config_default(&config);
+	config.memory_bytes = 4u << 20;
+	ck_assert_int_eq(sim_new(&config, &sim), 0);
+	v.iopf_fd = fake_kernel_install(sim);
+	ck_assert_int_ge(v.iopf_fd, 0);
+	ck_assert_int_eq(pipe(ready), 0);
+	v.ready = ready[0];
+	iopf_policy_default(IOPF_POLICY_ADAPTIVE, &rc.policy);
+	ck_assert_int_eq(register_listen(sock_path, &listen_fd), 0);
+
+	journal_open();
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &term, &old);
+	ck_assert_int_eq(pthread_create(&thread, NULL, vmm_run, &v), 0);
+	ck_assert_int_eq(register_run(listen_fd, NULL, 0, &rc, NULL, ready[1], &stats), 0);
+	pthread_join(thread, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	snprintf(uid, sizeof(uid), "%u", (unsigned)getuid());
+	e = entry_of(IOPF_MESSAGE_VM_REGISTERED);
+	ck_assert_field(e, "PRIORITY", "6");
+	ck_assert_field(e, "VM", "guest-1");
+	ck_assert_field(e, "VM_ID", "1");
+	ck_assert_field(e, "VMM_PID", pid);
+	ck_assert_field(e, "VMM_UID", uid);
+
+	e = entry_of(IOPF_MESSAGE_REGISTRATION_REFUSED);
+	ck_assert_field(e, "PRIORITY", "4");
+	ck_assert_field(e, "ERRNO", "74");
+	ck_assert_field(e, "VMM_PID", pid);
+	ck_assert_field(e, "VMM_UID", uid);
+	ck_assert_ptr_null(field(e, "VM"));
+
+	/* The VMM hung up: the kernel answers the VM's faults from then on. */
+	e = entry_of(IOPF_MESSAGE_VM_DISCONNECTED);
+	ck_assert_field(e, "VM", "guest-1");
+	ck_assert_field(e, "VM_ID", "1");
+	ck_assert_field(e, "VMM_PID", pid);
+	ck_assert_uint_eq(stats.registered, 1);
+	ck_assert_uint_eq(stats.refused, 1);
+
+	close(listen_fd);
+	unlink(sock_path);
+	ck_assert_int_eq(rmdir(dir), 0);
+	close(ready[0]);
+	close(ready[1]);
+	sim_free(sim);
+}
+END_TEST
+
 TEST_MAIN("journal", structured_message_carries_its_id_and_fields,
 	  context_fields_join_each_message_once, rate_limit_keeps_the_structured_form,
-	  stderr_gets_the_text_alone)
+	  stderr_gets_the_text_alone, registration_events_carry_ids_and_fields)
