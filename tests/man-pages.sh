@@ -10,6 +10,7 @@ srcdir=$(cd "$(dirname "$0")/.." && pwd)
 # PROGRAM PAGE: the program is the one this build made; it must exist.
 pairs=(
 	"iopfd man/iopfd.8"
+	"iopfctl man/iopfctl.8"
 )
 
 if ! command -v mandoc >/dev/null; then
