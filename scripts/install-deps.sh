@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential autoconf automake libtool pkg-config
 	  liburing-dev libsystemd-dev libjson-c-dev check valgrind
-	  systemd)  # systemd: systemd-analyze verifies the units
+	  systemd  # systemd-analyze verifies the units
+	  clang libclang-rt-dev)  # make fuzz: libFuzzer ships in the compiler-rt package
 
 case "${1:-}" in
 "") ;;
