@@ -197,6 +197,18 @@ static void split_window(struct resolver *r, uint64_t iova, struct iopf_window *
 	w->size = now_end - page;
 }
 
+/*
+ * Whether @f's DMA range is one the kernel could have written: page aligned
+ * and holding the fault.  The policy keeps a window inside the range it is
+ * given, so an unaligned range (the VMM can write one) would give unaligned
+ * windows, which the kernel refuses.
+ */
+static bool fault_adds_up(const struct vfio_iopf_fault *f)
+{
+	return ((f->dma_iova | f->dma_size) & (IOPF_PAGE_SIZE - 1)) == 0 &&
+	       f->iova >= f->dma_iova && f->iova - f->dma_iova < f->dma_size;
+}
+
 /* @lone: the batch's faults are all this device's (see split_window()) */
 static void decide(struct resolver *r, const struct vfio_iopf_fault *f, bool lone,
 		   struct vfio_iopf_resolve_entry *e)
@@ -211,7 +223,7 @@ static void decide(struct resolver *r, const struct vfio_iopf_fault *f, bool lon
 	struct iopf_window w;
 
 	/* The kernel checks windows anyway; a record that does not add up gets one page. */
-	if (f->iova < f->dma_iova || f->iova - f->dma_iova >= f->dma_size) {
+	if (!fault_adds_up(f)) {
 		view.dma_iova = f->iova & ~(IOPF_PAGE_SIZE - 1);
 		view.dma_size = IOPF_PAGE_SIZE;
 	}
