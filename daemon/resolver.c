@@ -198,15 +198,17 @@ static void split_window(struct resolver *r, uint64_t iova, struct iopf_window *
 }
 
 /*
- * Whether @f's DMA range is one the kernel could have written: page aligned
- * and holding the fault.  The policy keeps a window inside the range it is
- * given, so an unaligned range (the VMM can write one) would give unaligned
- * windows, which the kernel refuses.
+ * Whether @f's DMA range is one the kernel could have written: page
+ * aligned, ending by 2^64, and holding the fault.  The policy keeps a window
+ * inside the range it is given, so a range the VMM wrote unaligned would
+ * give unaligned windows, and one that runs past 2^64 windows that wrap:
+ * the kernel refuses both.
  */
 static bool fault_adds_up(const struct vfio_iopf_fault *f)
 {
 	return ((f->dma_iova | f->dma_size) & (IOPF_PAGE_SIZE - 1)) == 0 &&
-	       f->iova >= f->dma_iova && f->iova - f->dma_iova < f->dma_size;
+	       f->iova >= f->dma_iova && f->iova - f->dma_iova < f->dma_size &&
+	       f->dma_size - 1 <= UINT64_MAX - f->dma_iova;
 }
 
 /* @lone: the batch's faults are all this device's (see split_window()) */
