@@ -186,15 +186,17 @@ static void keep_to_budget(struct resolver *r, uint64_t iova, struct iopf_window
  */
 static void split_window(struct resolver *r, uint64_t iova, struct iopf_window *w)
 {
-	uint64_t page = iova & ~(IOPF_PAGE_SIZE - 1), end = w->iova + w->size;
-	uint64_t now_end = MIN(end, page + ((uint64_t)RESOLVER_AHEAD_PAGES << IOPF_PAGE_SHIFT));
+	/* Sizes from the page, not end addresses: a window may end at 2^64, which is 0. */
+	uint64_t page = iova & ~(IOPF_PAGE_SIZE - 1), before = page - w->iova;
+	uint64_t after = w->size - before;
+	uint64_t now = MIN(after, (uint64_t)RESOLVER_AHEAD_PAGES << IOPF_PAGE_SHIFT);
 
 	/* if either part cannot be queued, the fault waits for all of it */
-	if (ahead_push(&r->ahead, now_end, end - now_end) < 0 ||
-	    ahead_push(&r->ahead, w->iova, page - w->iova) < 0)
+	if (ahead_push(&r->ahead, page + now, after - now) < 0 ||
+	    ahead_push(&r->ahead, w->iova, before) < 0)
 		return;
 	w->iova = page;
-	w->size = now_end - page;
+	w->size = now;
 }
 
 /*
