@@ -26,7 +26,7 @@
  *
  *   setup:   u8 config  bits 0-1 policy kind, 2 budget, 3 no_map_ahead,
  *                       4 the backend offers map-ahead
- *            u8 ring    entries = 64 << (ring % 7)
+ *            u8 ring    entries = 64 << (ring % RING_ORDERS)
  *            u16 batch  batch_max = 1 + batch % VFIO_IOPF_RESOLVE_MAX
  *            u8 budget  budget pages = 1 + budget (with config bit 2)
  *            u32 start  the kernel's first producer and consumer index
@@ -64,6 +64,8 @@ struct move {
 	uint8_t bytes[UINT8_MAX];
 };
 
+/* Rings of 64 << 0 .. 64 << (RING_ORDERS - 1) records: past 1024, a drain's quota shows. */
+#define RING_ORDERS 7u
 #define PENDING_MAX 64u
 /* Records the kernel queues for one input at most: keeps each run short. */
 #define PRODUCED_MAX 65536u
@@ -640,13 +642,36 @@ static void run_script(struct harness *h, struct fuzz_input *in)
 	}
 }
 
+/*
+ * The kernel's side of the ring: one memfd as large as the largest ring,
+ * created and mapped once and formatted afresh for each input, so that a
+ * run costs no page faults on it.  The resolver maps the ring's size of it.
+ */
+static void kernel_ring(struct harness *h)
+{
+	static struct {
+		int fd;
+		uint8_t *mem;
+	} ring = { .fd = -EBADF };
+
+	if (ring.fd < 0) {
+		struct vfio_iopf_ring_offsets max;
+
+		FUZZ_CHECK(iopf_ring_layout(64u << (RING_ORDERS - 1), &max) == 0);
+		ring.fd = memfd_create("fuzz-ring", MFD_CLOEXEC);
+		FUZZ_CHECK(ring.fd >= 0);
+		FUZZ_CHECK(ftruncate(ring.fd, (off_t)max.mmap_size) == 0);
+		ring.mem = mmap(NULL, max.mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, ring.fd, 0);
+		FUZZ_CHECK(ring.mem != MAP_FAILED);
+	}
+	h->fd = ring.fd;
+	h->ring = ring.mem;
+}
+
 static void harness_done(struct harness *h)
 {
 	h->resolver = resolver_free(h->resolver);
 	fuzz_guard_release();
-	if (h->ring)
-		munmap(h->ring, h->off.mmap_size);
-	safe_close(h->fd);
 	free(h->versions);
 	free(h);
 }
@@ -661,12 +686,11 @@ FUZZ_TARGET("ring-consumer")
 
 	h = calloc(1, sizeof(*h));
 	FUZZ_CHECK(h);
-	h->fd = -EBADF;
 	h->eventfd = -EBADF;
 
 	config = fuzz_u8(&in);
 	iopf_policy_default((enum iopf_policy_kind)(config % _IOPF_POLICY_MAX), &h->config.policy);
-	h->entries = 64u << (fuzz_u8(&in) % 7);
+	h->entries = 64u << (fuzz_u8(&in) % RING_ORDERS);
 	FUZZ_CHECK(iopf_ring_layout(h->entries, &h->off) == 0);
 	h->config.batch_max = 1 + fuzz_u16(&in) % VFIO_IOPF_RESOLVE_MAX;
 	budget = fuzz_u8(&in);
@@ -677,12 +701,8 @@ FUZZ_TARGET("ring-consumer")
 	h->map_ahead = h->map_ahead_offered && !h->config.no_map_ahead && !h->config.budget_pages;
 	start = fuzz_u32(&in);
 
-	/* The kernel's side: the ring in a memfd, laid out and formatted as ENABLE_IOPF does. */
-	h->fd = memfd_create("fuzz-ring", MFD_CLOEXEC);
-	FUZZ_CHECK(h->fd >= 0);
-	FUZZ_CHECK(ftruncate(h->fd, (off_t)h->off.mmap_size) == 0);
-	h->ring = mmap(NULL, h->off.mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, h->fd, 0);
-	FUZZ_CHECK(h->ring != MAP_FAILED);
+	/* laid out and formatted as ENABLE_IOPF does */
+	kernel_ring(h);
 	iopf_ring_format(h->ring, &h->off, h->entries);
 	h->tail = start;
 	shared_store(h, h->off.producer, start);
