@@ -14,7 +14,8 @@
  *  - a resolve call has 1 .. batch_max entries and an argsz that covers them;
  *  - every window is page aligned, holds the faulting page and lies inside
  *    the fault's DMA range, as some record with the entry's cookie said it;
- *    a record whose range does not add up gets its faulting page alone;
+ *    a record whose range does not add up (unaligned, running past 2^64, or
+ *    missing the fault) gets its faulting page alone;
  *    map-only entries come one at a time and only when mapping ahead is on;
  *  - one drain consumes at most RESOLVER_RECORDS_PER_DRAIN records and then
  *    signals its own eventfd if records are left;
@@ -30,7 +31,11 @@
  *            u16 batch  batch_max = 1 + batch % VFIO_IOPF_RESOLVE_MAX
  *            u8 budget  budget pages = 1 + budget (with config bit 2)
  *            u32 start  the kernel's first producer and consumer index
- *   ops:     u8 op, then its arguments; see enum op.
+ *   ops:     u8 op, then its arguments; see enum op.  "back" counts
+ *            records back from the kernel's tail (0: the last one queued).
+ *
+ * The seeds in tests/fuzz/corpus/ring-consumer/ are written by
+ * tests/fuzz/seeds-ring-consumer.py, which knows this format.
  */
 #include <errno.h>
 #include <poll.h>
