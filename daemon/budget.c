@@ -246,7 +246,11 @@ static int release_add(struct budget *b, uint64_t key)
 	uint64_t size = (uint64_t)BUDGET_CHUNK_PAGES << IOPF_PAGE_SHIFT;
 	struct iopf_window *last = b->nrelease ? &b->release[b->nrelease - 1] : NULL;
 
-	if (last && last->iova + last->size == iova) {
+	/*
+	 * Adjacent chunks go out as one range, but not across the top of the
+	 * IOVA space: a range that ends at 2^64 "ends" at 0.
+	 */
+	if (last && iova != 0 && last->iova + last->size == iova) {
 		last->size += size;
 		return 0;
 	}

@@ -257,15 +257,31 @@ static void keep_to_budget(struct resolver *r, uint64_t iova, struct iopf_window
  */
 static void split_window(struct resolver *r, uint64_t iova, struct iopf_window *w)
 {
-	uint64_t page = iova & ~(IOPF_PAGE_SIZE - 1), end = w->iova + w->size;
-	uint64_t now_end = MIN(end, page + ((uint64_t)RESOLVER_AHEAD_PAGES << IOPF_PAGE_SHIFT));
+	/* Sizes from the page, not end addresses: a window may end at 2^64, which is 0. */
+	uint64_t page = iova & ~(IOPF_PAGE_SIZE - 1), before = page - w->iova;
+	uint64_t after = w->size - before;
+	uint64_t now = MIN(after, (uint64_t)RESOLVER_AHEAD_PAGES << IOPF_PAGE_SHIFT);
 
 	/* if either part cannot be queued, the fault waits for all of it */
-	if (ahead_push(&r->ahead, now_end, end - now_end) < 0 ||
-	    ahead_push(&r->ahead, w->iova, page - w->iova) < 0)
+	if (ahead_push(&r->ahead, page + now, after - now) < 0 ||
+	    ahead_push(&r->ahead, w->iova, before) < 0)
 		return;
 	w->iova = page;
-	w->size = now_end - page;
+	w->size = now;
+}
+
+/*
+ * Whether @f's DMA range is one the kernel could have written: page
+ * aligned, ending by 2^64, and holding the fault.  The policy keeps a window
+ * inside the range it is given, so a range the VMM wrote unaligned would
+ * give unaligned windows, and one that runs past 2^64 windows that wrap:
+ * the kernel refuses both.
+ */
+static bool fault_adds_up(const struct vfio_iopf_fault *f)
+{
+	return ((f->dma_iova | f->dma_size) & (IOPF_PAGE_SIZE - 1)) == 0 &&
+	       f->iova >= f->dma_iova && f->iova - f->dma_iova < f->dma_size &&
+	       f->dma_size - 1 <= UINT64_MAX - f->dma_iova;
 }
 
 /* @lone: the batch's faults are all this device's (see split_window()) */
@@ -283,7 +299,7 @@ static void decide(struct resolver *r, const struct vfio_iopf_fault *f, bool lon
 	struct iopf_window w, whole = { 0 };
 
 	/* The kernel checks windows anyway; a record that does not add up gets one page. */
-	if (f->iova < f->dma_iova || f->iova - f->dma_iova >= f->dma_size) {
+	if (!fault_adds_up(f)) {
 		view.dma_iova = f->iova & ~(IOPF_PAGE_SIZE - 1);
 		view.dma_size = IOPF_PAGE_SIZE;
 	}

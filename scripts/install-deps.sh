@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 packages=(build-essential autoconf automake libtool pkg-config
 	  mandoc  # tests/man-pages.sh lints the man pages
 	  liburing-dev libsystemd-dev libjson-c-dev check valgrind
-	  systemd  # systemd: systemd-analyze verifies the units
-	  bash-completion)  # tests/completion.sh loads iopfctl's completion
+	  systemd  # systemd-analyze verifies the units
+	  bash-completion  # tests/completion.sh loads iopfctl's completion
+	  clang libclang-rt-dev)  # make fuzz: libFuzzer ships in the compiler-rt package
 
 case "${1:-}" in
 "") ;;

@@ -134,6 +134,30 @@ START_TEST(merges_adjacent_releases)
 }
 END_TEST
 
+/* ... but not the chunk that ends at 2^64 with the one at 0: that range would wrap. */
+START_TEST(does_not_merge_across_the_top)
+{
+	_cleanup_(budget_freep) struct budget *b = NULL;
+	const uint64_t top = (UINT64_MAX >> IOPF_PAGE_SHIFT) + 1 - BUDGET_CHUNK_PAGES;
+	const struct iopf_window *rel;
+	struct iopf_window w = win(top, BUDGET_CHUNK_PAGES);
+
+	ck_assert_int_eq(budget_new(2 * BUDGET_CHUNK_PAGES, &b), 0);
+	budget_batch_begin(b);
+	ck_assert_uint_eq(admit(b, top, &w, &rel), 0);
+	budget_batch_begin(b);
+	w = win(0, BUDGET_CHUNK_PAGES);
+	ck_assert_uint_eq(admit(b, 0, &w, &rel), 0);
+	budget_batch_begin(b);
+	w = win(100 * BUDGET_CHUNK_PAGES, 2 * BUDGET_CHUNK_PAGES);
+	ck_assert_uint_eq(admit(b, 100 * BUDGET_CHUNK_PAGES, &w, &rel), 2);
+	ck_assert_uint_eq(rel[0].iova, top * PAGE);
+	ck_assert_uint_eq(rel[0].size, CHUNK);
+	ck_assert_uint_eq(rel[1].iova, 0);
+	ck_assert_uint_eq(rel[1].size, CHUNK);
+}
+END_TEST
+
 /* A chunk faulted on again while remembered as released is skipped once when oldest. */
 START_TEST(a_quick_refault_earns_a_second_chance)
 {
@@ -242,6 +266,6 @@ START_TEST(refuses_a_zero_budget)
 END_TEST
 
 TEST_MAIN("budget", holds_at_every_step, releases_the_oldest_chunk_first, merges_adjacent_releases,
-	  a_quick_refault_earns_a_second_chance, second_chances_do_not_block_release,
+	  does_not_merge_across_the_top, a_quick_refault_earns_a_second_chance, second_chances_do_not_block_release,
 	  shrinks_rather_than_refuse_a_page,
 	  refuses_a_zero_budget)
