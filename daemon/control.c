@@ -377,7 +377,8 @@ static bool command_changes_things(const char *command)
 	return streq(command, "reload") || streq(command, "policy-set") || streq(command, "budget-set");
 }
 
-static json_object *handle(struct control *c, struct client *cl, json_object *request)
+static json_object *handle(struct control *c, const struct ucred *cred, bool privileged,
+			   json_object *request)
 {
 	const char *command = string_arg(request, "command");
 	json_object *version = json_object_object_get(request, "version");
@@ -392,7 +393,7 @@ static json_object *handle(struct control *c, struct client *cl, json_object *re
 				   CONTROL_PROTOCOL_VERSION);
 	if (!command)
 		return error_reply(-EINVAL, "\"command\" missing");
-	if (command_changes_things(command) && !cl->privileged)
+	if (command_changes_things(command) && !privileged)
 		return error_reply(-EPERM, "only root%s%s may %s", *c->manager->conf->control_group ?
 				   " and the group " : "", c->manager->conf->control_group, command);
 	if (streq(command, "status"))
@@ -406,14 +407,29 @@ static json_object *handle(struct control *c, struct client *cl, json_object *re
 	if (streq(command, "policy-show"))
 		return cmd_policy_show(c, request);
 	if (streq(command, "policy-set"))
-		return cmd_set(c, request, CONF_POLICY, &cl->cred);
+		return cmd_set(c, request, CONF_POLICY, cred);
 	if (streq(command, "budget-set"))
-		return cmd_set(c, request, CONF_BUDGET, &cl->cred);
+		return cmd_set(c, request, CONF_BUDGET, cred);
 	if (streq(command, "reload")) {
 		r = manager_reload(c->manager, error);
 		return r < 0 ? error_reply(r, "%s", error) : ok_reply();
 	}
 	return error_reply(-EOPNOTSUPP, "unknown command \"%.64s\"", command);
+}
+
+json_object *control_answer(struct control *c, const struct ucred *cred, bool privileged,
+			    const char *text, size_t len)
+{
+	_cleanup_(json_tokener_freep) json_tokener *tok = json_tokener_new();
+	_cleanup_(json_object_putp) json_object *request = NULL;
+
+	if (!tok || len > CONTROL_REQUEST_MAX)
+		return error_reply(len > CONTROL_REQUEST_MAX ? -EMSGSIZE : -ENOMEM,
+				   "the request cannot be read");
+	request = json_tokener_parse_ex(tok, text, (int)len);
+	if (json_tokener_get_error(tok) != json_tokener_success || json_tokener_get_parse_end(tok) != len)
+		return error_reply(-EBADMSG, "the request is not one JSON object");
+	return handle(c, cred, privileged, request);
 }
 
 /* Queues @reply (taken) framed, and sends what the socket takes now. */
@@ -498,26 +514,9 @@ static int client_receive(struct client *cl)
 	if (cl->in_len < sizeof(len) || cl->in_len < sizeof(len) + len)
 		return 0;
 
-	{
-		json_tokener *tok = json_tokener_new();
-		json_object *request;
-
-		if (!tok)
-			return -ENOMEM;
-		request = json_tokener_parse_ex(tok, (const char *)cl->in + sizeof(len), (int)len);
-		if (json_tokener_get_error(tok) != json_tokener_success ||
-		    json_tokener_get_parse_end(tok) != len) {
-			json_object_put(request);
-			request = NULL;
-		}
-		json_tokener_free(tok);
-		cl->in_len = 0;
-		if (!request)
-			return client_reply(cl, error_reply(-EBADMSG, "the request is not one JSON object"));
-		n = client_reply(cl, handle(cl->server, cl, request));
-		json_object_put(request);
-		return (int)n;
-	}
+	cl->in_len = 0;
+	return client_reply(cl, control_answer(cl->server, &cl->cred, cl->privileged,
+					       (const char *)cl->in + sizeof(len), len));
 }
 
 static int on_client(struct loop *l, struct loop_source *src)

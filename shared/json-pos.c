@@ -6,10 +6,11 @@
 #include <string.h>
 
 #include "json-pos.h"
+#include "json-util.h"
 
 struct json_pos_entry {
 	const json_object *parent;
-	char *key;       /* NULL for an array element */
+	const char *key; /* json-c's, NULL for an array element */
 	size_t index;    /* of an array element */
 	struct json_pos key_pos;
 	struct json_pos value_pos;
@@ -155,12 +156,22 @@ static int scan_string(struct scanner *s, char **ret)
 static int scan_value(struct scanner *s, json_object *value);
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct lh_table *, lh_table_free);
-DEFINE_TRIVIAL_CLEANUP_FUNC(json_tokener *, json_tokener_free);
 
-/* @obj is NULL where the text holds an object json-c did not keep (a duplicate's first value). */
+static void free_key(struct lh_entry *e)
+{
+	free((char *)lh_entry_k(e));
+}
+
+/*
+ * Pairs the members in the text with json-c's, which keeps them in the
+ * order they came: so an entry is found by json-c's own key, whatever the
+ * escapes in the text decode to.  The decoded keys only find duplicates.
+ * @obj is NULL where the text holds an object json-c did not keep.
+ */
 static int scan_object(struct scanner *s, json_object *obj)
 {
-	_cleanup_(lh_table_freep) struct lh_table *seen = lh_kchar_table_new(16, NULL);
+	_cleanup_(lh_table_freep) struct lh_table *seen = lh_kchar_table_new(16, free_key);
+	struct lh_entry *next = obj ? json_object_get_object(obj)->head : NULL;
 	int r;
 
 	if (!seen)
@@ -170,35 +181,35 @@ static int scan_object(struct scanner *s, json_object *obj)
 	while (s->p < s->end && *s->p != '}') {
 		struct json_pos_entry e = { .parent = obj };
 		json_object *child = NULL;
+		char *key;
 
 		e.key_pos = s->pos;
-		r = scan_string(s, &e.key);
+		r = scan_string(s, &key);
 		if (r < 0)
 			return r;
-		if (lh_table_lookup_entry(seen, e.key)) {
-			snprintf(s->error, JSON_DOC_ERROR_MAX, "duplicate key \"%s\"", e.key);
+		/* json-c kept fewer members than the text has: a key it saw twice */
+		if (lh_table_lookup_entry(seen, key) || (obj && !next)) {
+			snprintf(s->error, JSON_DOC_ERROR_MAX, "duplicate key \"%s\"", key);
 			s->error_pos = e.key_pos;
-			free(e.key);
+			free(key);
 			return -EINVAL;
+		}
+		if (lh_table_insert(seen, key, NULL) < 0) {
+			free(key);
+			return -ENOMEM;
 		}
 		skip_space(s);
 		if (s->p < s->end)
 			advance(s);  /* : */
 		skip_space(s);
 		e.value_pos = s->pos;
-		if (obj)
-			child = json_object_object_get(obj, e.key);
 		if (obj) {
+			e.key = (const char *)lh_entry_k(next);
+			child = (json_object *)lh_entry_v(next);
+			next = next->next;
 			r = add_entry(s->doc, e);
-			if (r < 0) {
-				free(e.key);
+			if (r < 0)
 				return r;
-			}
-			/* The entry owns the key now; the table only points at it. */
-			if (lh_table_insert(seen, e.key, NULL) < 0)
-				return -ENOMEM;
-		} else {
-			free(e.key);
 		}
 		r = scan_value(s, child);
 		if (r < 0)
@@ -331,8 +342,6 @@ int json_doc_parse(const char *text, size_t len, struct json_doc *ret, struct js
 
 void json_doc_done(struct json_doc *doc)
 {
-	for (size_t i = 0; i < doc->nentries; i++)
-		free(doc->entries[i].key);
 	free(doc->entries);
 	json_object_put(doc->root);
 	*doc = (struct json_doc) { 0 };
@@ -341,7 +350,7 @@ void json_doc_done(struct json_doc *doc)
 static const struct json_pos_entry *find_entry(const struct json_doc *doc, const json_object *parent,
 					       const char *key, size_t index)
 {
-	struct json_pos_entry probe = { .parent = parent, .key = (char *)key, .index = index };
+	struct json_pos_entry probe = { .parent = parent, .key = key, .index = index };
 
 	if (!doc->nentries)
 		return NULL;

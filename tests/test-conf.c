@@ -70,6 +70,8 @@ START_TEST(errors_name_the_position)
 	expect_error("{\"vm\":\"a\",\"fault\":\"no\"}", true, "f.json:1:19: \"fault\": expected true or false");
 	expect_error("{\"vm\":\"a\",\"iova\":\"0xfffffffffffff000\",\"size\":\"8K\"}", true,
 		     "f.json:1:46: \"size\": the range ends past the last address");
+	/* a lone surrogate: whatever json-c makes of it, the position is the key's */
+	expect_error("{\"batch\": 1,\n \"\\ud95e\": 3}", false, "f.json:2:2: unknown key");
 	/* escapes count as their text, not as what they decode to */
 	expect_error("{\"\\u00e9t\\u00e9\": 1, \"x\": 2}", false, "f.json:1:2: unknown key \"\xc3\xa9t\xc3\xa9\"");
 }
