@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fnmatch.h>
+#include <inttypes.h>
+#include <sys/timerfd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@ int manager_new(const char *conf_dir, const struct conf_settings *command_line, 
 
 	if (!m)
 		return -ENOMEM;
+	m->status_timer_fd = -EBADF;
 	m->conf_dir = strdup(conf_dir);
 	if (!m->conf_dir)
 		return -ENOMEM;
@@ -37,6 +40,7 @@ struct manager *manager_free(struct manager *m)
 	if (!m)
 		return NULL;
 	control_free(m->control);
+	safe_close(m->status_timer_fd);
 	for (size_t i = 0; i < m->nvms; i++)
 		free(m->vms[i]);
 	free(m->vms);
@@ -60,16 +64,63 @@ static void on_sighup(struct loop *l, void *userdata)
 	manager_reload(m, error);
 }
 
+void manager_notify_status(struct manager *m, const char *prefix)
+{
+	uint64_t faults = 0, abandoned = 0;
+	char status[sizeof(m->last_status)];
+
+	for (size_t i = 0; i < m->nvms; i++) {
+		faults += m->vms[i]->resolver->stats.faults;
+		abandoned += m->vms[i]->resolver->stats.abandoned;
+	}
+	snprintf(status, sizeof(status), "Serving %zu VM%s; %" PRIu64 " faults, %" PRIu64
+		 " left to the kernel%s", m->nvms, m->nvms == 1 ? "" : "s", faults, abandoned,
+		 m->reload_error[0] ? "; the last reload failed" : "");
+	if (!*prefix && streq(status, m->last_status))
+		return;
+	memcpy(m->last_status, status, sizeof(status));
+	sd_notifyf(false, "%sSTATUS=%s", prefix, status);
+}
+
+static int on_status_tick(struct loop *l, struct loop_source *src)
+{
+	(void)l;
+	manager_notify_status(src->userdata, "");
+	return 0;
+}
+
 int manager_attach(struct manager *m, struct loop *l)
 {
+	struct itimerspec its = {
+		.it_value = { .tv_sec = MANAGER_STATUS_PERIOD_S },
+		.it_interval = { .tv_sec = MANAGER_STATUS_PERIOD_S },
+	};
+	int r;
+
 	m->loop = l;
 	l->reload = on_sighup;
 	l->reload_userdata = m;
-	return m->control ? control_attach(m->control, l) : 0;
+	if (m->status_timer_fd < 0) {
+		m->status_timer_fd = RET_NERRNO(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC));
+		if (m->status_timer_fd < 0)
+			return m->status_timer_fd;
+		if (timerfd_settime(m->status_timer_fd, 0, &its, NULL) < 0)
+			return negative_errno();
+	}
+	m->status_tick = (struct loop_source) {
+		.fd = m->status_timer_fd, .size = sizeof(uint64_t), .handler = on_status_tick, .userdata = m,
+	};
+	r = loop_add(l, &m->status_tick);
+	if (r >= 0 && m->control)
+		r = control_attach(m->control, l);
+	return r;
 }
 
 void manager_detach(struct manager *m)
 {
+	if (!m->loop)
+		return;
+	loop_remove(m->loop, &m->status_tick);
 	if (m->control)
 		control_detach(m->control);
 	m->loop = NULL;
@@ -199,7 +250,7 @@ int manager_reload(struct manager *m, char ret_error[CONF_ERROR_MAX])
 		m->reload_error[0] = '\0';
 		log_info("Reloaded the configuration: %zu rules, %zu VMs.", m->conf->nrules, m->nvms);
 	}
-	sd_notify(false, "READY=1");
+	manager_notify_status(m, "READY=1\n");
 	return r;
 }
 

@@ -45,6 +45,9 @@ struct manager {
 	char reload_error[CONF_ERROR_MAX];  /* of the last failed reload, "" if it worked */
 	struct control *control;
 	struct loop *loop;
+	int status_timer_fd;
+	struct loop_source status_tick;
+	char last_status[160];        /* STATUS= last sent, to send only changes */
 };
 
 /*
@@ -61,6 +64,14 @@ int manager_set_control(struct manager *m, int fd);
 /* Hooks SIGHUP and the control socket into @l; manager_detach() before loop_done(). */
 int manager_attach(struct manager *m, struct loop *l);
 void manager_detach(struct manager *m);
+
+/*
+ * Tells the service manager what iopfd does now, as STATUS= (after
+ * @prefix, such as "READY=1\n"): VMs, faults, and the last reload's
+ * failure.  Also sent every MANAGER_STATUS_PERIOD_S while the counts move.
+ */
+void manager_notify_status(struct manager *m, const char *prefix);
+#define MANAGER_STATUS_PERIOD_S 2
 
 /* What a VM called @name would be served with. */
 void manager_settings_for(const struct manager *m, const char *name, struct conf_settings *ret);
