@@ -197,6 +197,7 @@ static int add_vm_counters(json_object *obj, const struct manager_vm *vm)
 		{ "released_bytes", s->released },
 		{ "release_errors", s->release_errors },
 		{ "ahead_bytes", s->ahead_bytes },
+		{ "cautious", s->cautious },
 		{ "ring_overflows", s->overflow },
 		{ "pinned_bytes", 0 },
 	};

@@ -306,10 +306,15 @@ static void decide(struct resolver *r, const struct vfio_iopf_fault *f, bool lon
 	if (r->rules.n)
 		fault_rules_apply(&r->rules, device_rule_mask(r, dev, f->dev_id), f->iova, &policy,
 				  &whole);
-	if (whole.size)
+	if (r->cautious_left) {
+		r->cautious_left--;
+		r->stats.cautious++;
+		w = (struct iopf_window) { f->iova & ~(IOPF_PAGE_SIZE - 1), IOPF_PAGE_SIZE };
+	} else if (whole.size) {
 		w = clip_window(whole, &view);
-	else
+	} else {
 		w = iopf_policy_window(policy, &dev->policy, &view);
+	}
 	if (r->budget)
 		keep_to_budget(r, f->iova, &w);
 	else if (lone && r->map_ahead && view.dma_size > IOPF_PAGE_SIZE)
@@ -427,6 +432,8 @@ static void count_results(struct resolver *r, const struct vfio_iopf_resolve_ent
 		else if (e[i].out_result < 0) {
 			r->stats.errors++;
 			log_refused(r, &e[i]);
+			if (e[i].out_result == -ENOMEM || e[i].out_result == -EINVAL)
+				r->cautious_left = RESOLVER_CAUTIOUS_FAULTS;
 		}
 	}
 }
@@ -542,6 +549,9 @@ static int map_ahead_chunk(struct resolver *r)
 		return ret;
 	if (e->out_result == 0)
 		r->stats.ahead_bytes += w.size;
+	/* Out of locked memory: the rest would fail too; faults ask for what they need. */
+	if (e->out_result == -ENOMEM)
+		ahead_done(&r->ahead);
 	return r->ahead.len ? resolver_kick(r) : 0;
 }
 

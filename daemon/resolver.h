@@ -22,6 +22,13 @@
 #define RESOLVER_RECORDS_PER_DRAIN 1024u
 /* Calls one batch gets when the backend stops short of it or fails transiently. */
 #define RESOLVER_RESOLVE_TRIES 3u
+/*
+ * Faults served with their page alone after the kernel refused an entry
+ * (ENOMEM: the VM's locked memory is exhausted; EINVAL: a window it would
+ * not take): asking for more would fail the same way, and each failure
+ * leaves the fault to the kernel's fallback.
+ */
+#define RESOLVER_CAUTIOUS_FAULTS 256u
 /* Pages a fault waits for when the rest of its window is mapped after it: the first ones. */
 #define RESOLVER_AHEAD_PAGES 16u
 
@@ -45,6 +52,7 @@ struct resolver_stats {
 	uint64_t released;       /* bytes released to keep to the budget */
 	uint64_t release_errors; /* release calls that failed */
 	uint64_t ahead_bytes;    /* mapped ahead of faults, after their answers */
+	uint64_t cautious;       /* faults given their page alone after a refused entry */
 	uint32_t overflow;       /* last seen ring overflow counter */
 };
 
@@ -78,6 +86,7 @@ struct resolver {
 	struct ahead ahead;              /* what is left to map of windows answered early */
 	struct vfio_iopf_resolve *batch;
 	struct fault_rules rules;        /* by device and range, over config.policy */
+	uint32_t cautious_left;          /* faults still to serve page by page */
 	struct resolver_stats stats;
 };
 

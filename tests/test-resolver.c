@@ -24,6 +24,7 @@ struct flaky {
 	int fail_errno;
 	uint32_t done_max;
 	unsigned calls;
+	int entry_error;   /* given to the first entry of the next call that does any */
 };
 
 struct harness {
@@ -53,6 +54,10 @@ static int flaky_resolve(void *data, struct vfio_iopf_resolve *arg)
 	arg->count = MIN(count, f->done_max);
 	e = f->inner.ops->resolve(f->inner.data, arg);
 	arg->count = count;
+	if (e >= 0 && f->entry_error && arg->out_done) {
+		arg->entries[0].out_result = f->entry_error;
+		f->entry_error = 0;
+	}
 	return e;
 }
 
@@ -148,6 +153,45 @@ static bool eventfd_signalled(int fd)
 
 	return poll(&p, 1, 0) == 1;
 }
+
+START_TEST(a_refused_entry_makes_the_next_windows_cautious)
+{
+	const int refusals[] = { -ENOMEM, -EINVAL, -EFAULT };
+
+	for (size_t i = 0; i < ARRAY_SIZE(refusals); i++) {
+		struct resolver_config rc;
+		struct harness h;
+		uint64_t requested;
+
+		setup(&h, 64);
+		rc = h.resolver->config;
+		iopf_policy_default(IOPF_POLICY_FIXED, &rc.policy);
+		rc.policy.fixed_pages = 16;
+		ck_assert_int_eq(resolver_set_config(h.resolver, &rc), 0);
+		h.flaky.entry_error = refusals[i];
+		fault_devices(&h, 1, 0);
+		ck_assert_int_eq(resolver_drain(h.resolver), 1);
+		wait_devices(&h, 1);
+		ck_assert_uint_eq(h.resolver->stats.errors, 1);
+		ck_assert_uint_eq(h.resolver->stats.pages_requested, 16);
+
+		/* ENOMEM and EINVAL say a big window would fail again: the next one is the page */
+		requested = h.resolver->stats.pages_requested;
+		fault_devices(&h, 1, UINT64_C(8) << 20);
+		ck_assert_int_eq(resolver_drain(h.resolver), 1);
+		wait_devices(&h, 1);
+		if (refusals[i] == -EFAULT) {
+			ck_assert_uint_eq(h.resolver->stats.pages_requested - requested, 16);
+			ck_assert_uint_eq(h.resolver->stats.cautious, 0);
+		} else {
+			ck_assert_uint_eq(h.resolver->stats.pages_requested - requested, 1);
+			ck_assert_uint_eq(h.resolver->stats.cautious, 1);
+			ck_assert_uint_eq(h.resolver->cautious_left, RESOLVER_CAUTIOUS_FAULTS - 1);
+		}
+		teardown(&h);
+	}
+}
+END_TEST
 
 START_TEST(refuses_a_producer_index_behind_or_too_far_ahead)
 {
@@ -269,6 +313,6 @@ START_TEST(stops_serving_an_unusable_fd)
 }
 END_TEST
 
-TEST_MAIN("resolver", retries_what_a_resolve_call_left_undone,
+TEST_MAIN("resolver", a_refused_entry_makes_the_next_windows_cautious, retries_what_a_resolve_call_left_undone,
 	  leaves_faults_to_the_kernel_when_retries_run_out, stops_serving_an_unusable_fd, refuses_a_producer_index_behind_or_too_far_ahead,
 	  keeps_its_own_consumer_index, drains_a_bounded_number_of_records_then_yields)
