@@ -190,7 +190,11 @@ static void fdstore_remove(const char *fdname)
 	sd_notifyf(false, "FDSTOREREMOVE=1\nFDNAME=%s", fdname);
 }
 
-/* Detaches from the VM's iopf fd (the kernel answers what is left), keeping its counts. */
+/*
+ * Detaches from the VM's iopf fd (the kernel answers what is left), keeping
+ * its counts, and closes it: the VM may outlive this until the loop lets go
+ * of it, and the VMM may register the fd again meanwhile.
+ */
 static void vm_detach(struct vm *vm)
 {
 	struct register_stats *stats = &vm->server->stats;
@@ -202,6 +206,7 @@ static void vm_detach(struct vm *vm)
 		manager_vm_remove(vm->server->manager, vm->listed);
 	vm->listed = NULL;
 	vm->resolver = resolver_free(vm->resolver);
+	vm->iopf_fd = safe_close(vm->iopf_fd);
 }
 
 /* Detaches at once; the memory goes once the loop has let go of the sources. */
