@@ -101,37 +101,30 @@ static int reply(struct vm *vm, json_object *obj)
 
 static void reply_ok(struct vm *vm)
 {
-	_cleanup_(json_object_putp) json_object *obj = json_object_new_object();
+	_cleanup_(json_object_putp) json_object *obj = register_reply_ok_new(vm->id, vm->name);
 
-	if (!obj ||
-	    json_object_object_add(obj, "ok", json_object_new_boolean(1)) < 0 ||
-	    json_object_object_add(obj, "id", json_object_new_uint64(vm->id)) < 0 ||
-	    json_object_object_add(obj, "vm", json_object_new_string(vm->name)) < 0 ||
-	    reply(vm, obj) < 0)
+	if (!obj || reply(vm, obj) < 0)
 		log_warning("Failed to answer VM %s, ignoring.", vm->name);
 }
 
 /* Answers the VMM with @error and why; returns @error. */
 static _printf_(3, 4) int reply_error(struct vm *vm, int error, const char *format, ...)
 {
-	_cleanup_(json_object_putp) json_object *obj = json_object_new_object();
-	char text[256];
+	_cleanup_(json_object_putp) json_object *obj = NULL;
+	char reason[REGISTER_REASON_MAX];
 	va_list ap;
 
 	va_start(ap, format);
-	vsnprintf(text, sizeof(text), format, ap);
+	vsnprintf(reason, sizeof(reason), format, ap);
 	va_end(ap);
 	log_ratelimit_struct_errno(LOG_WARNING, error, IOPF_MESSAGE_REGISTRATION_REFUSED,
 				   LOG_FIELDS(LOG_FIELD_I64("VMM_PID", vm->peer.pid),
 					      LOG_FIELD_U64("VMM_UID", vm->peer.uid)),
 				   "Refused a registration from pid %d uid %u: %s", (int)vm->peer.pid,
-				   (unsigned)vm->peer.uid, text);
+				   (unsigned)vm->peer.uid, reason);
 	vm->server->stats.refused++;
-	if (!obj ||
-	    json_object_object_add(obj, "ok", json_object_new_boolean(0)) < 0 ||
-	    json_object_object_add(obj, "errno", json_object_new_int(-error)) < 0 ||
-	    json_object_object_add(obj, "error", json_object_new_string(text)) < 0 ||
-	    reply(vm, obj) < 0)
+	obj = register_reply_refusal_new(error, reason);
+	if (!obj || reply(vm, obj) < 0)
 		log_debug("Failed to send the refusal, ignoring.");
 	return error;
 }
@@ -166,16 +159,6 @@ static void vm_release_source(struct loop_source *src)
 		vm_free(vm);
 }
 
-/* No ':' (it separates names in LISTEN_FDNAMES) and nothing to quote in logs. */
-static bool name_is_valid(const char *name)
-{
-	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || strchr("._-", *p)))
-			return false;
-	return true;
-}
-
 /* The FDNAME of a VM's two fds in the fd store: "ID-NAME". */
 static void vm_fdname(const struct vm *vm, char *buf, size_t size)
 {
@@ -207,7 +190,11 @@ static void fdstore_remove(const char *fdname)
 	sd_notifyf(false, "FDSTOREREMOVE=1\nFDNAME=%s", fdname);
 }
 
-/* Detaches from the VM's iopf fd (the kernel answers what is left), keeping its counts. */
+/*
+ * Detaches from the VM's iopf fd (the kernel answers what is left), keeping
+ * its counts, and closes it: the VM may outlive this until the loop lets go
+ * of it, and the VMM may register the fd again meanwhile.
+ */
 static void vm_detach(struct vm *vm)
 {
 	struct register_stats *stats = &vm->server->stats;
@@ -219,6 +206,7 @@ static void vm_detach(struct vm *vm)
 		manager_vm_remove(vm->server->manager, vm->listed);
 	vm->listed = NULL;
 	vm->resolver = resolver_free(vm->resolver);
+	vm->iopf_fd = safe_close(vm->iopf_fd);
 }
 
 /* Detaches at once; the memory goes once the loop has let go of the sources. */
@@ -348,7 +336,7 @@ static int vm_register(struct vm *vm, const struct msghdr *msg, const char *payl
 		vm->name[len] = '\0';
 		if (len == 0)
 			snprintf(vm->name, sizeof(vm->name), "vm%" PRIu64, vm->id);
-		if (!name_is_valid(vm->name))
+		if (!register_name_is_valid(vm->name))
 			r = reply_error(vm, -EINVAL, "invalid VM name: use letters, digits, '.', '_' and '-'");
 		else if ((r = vm_attach(vm, fds[0], false, &failed)) < 0)
 			r = reply_error(vm, r, "%s: %s", failed, strerror(-r));
@@ -511,7 +499,7 @@ static void vm_restore(struct register_server *s, const char *fdname, int conn_f
 	id = strtoull(fdname, &end, 10);
 	name = end + 1;
 	if (conn_fd < 0 || iopf_fd < 0 || errno || end == fdname || *end != '-' ||
-	    strlen(name) > REGISTER_NAME_MAX || !*name || !name_is_valid(name)) {
+	    !register_name_is_valid(name)) {
 		log_warning("The fd store holds fds named '%s' that are not a VM's; dropping them.",
 			    fdname);
 		fdstore_remove(fdname);

@@ -7,7 +7,8 @@
  * The VMM connects (AF_UNIX, SOCK_SEQPACKET) and sends one message: the iopf
  * fd as SCM_RIGHTS, and as payload the VM's name (up to REGISTER_NAME_MAX
  * bytes of letters, digits, '.', '_', '-'; empty picks "vmID").  iopfd
- * answers with one JSON object,
+ * answers with one JSON object (shared/register-protocol.h builds and parses
+ * it, for iopfd and for libiopf, which VMMs use to register),
  *
  *     {"ok":true,"id":ID,"vm":"NAME"}
  *     {"ok":false,"errno":ERRNO,"error":"TEXT"}
@@ -26,10 +27,9 @@
 #include <stdio.h>
 
 #include "manager.h"
+#include "register-protocol.h"
 #include "resolver.h"
 
-#define REGISTER_SOCKET_PATH "/run/iopfd/register"
-#define REGISTER_NAME_MAX 63
 #define REGISTER_CONNECTIONS_MAX 1024u
 
 struct register_stats {

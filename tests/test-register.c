@@ -9,7 +9,6 @@
  */
 #include <fcntl.h>
 #include <json-c/json.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,7 +22,7 @@
 
 #include "check-helpers.h"
 #include "fake-kernel.h"
-#include "register.h"
+#include "register-server.h"
 
 static char dir[64];
 static char sock_path[128];
@@ -125,43 +124,6 @@ static void expect_refusal(const void *name, size_t len, const int *fds, size_t 
 	close(conn);
 }
 
-static void wait_ready(int ready)
-{
-	char c;
-
-	ck_assert_int_eq(read(ready, &c, 1), 1);
-	ck_assert_int_eq(c, 'R');
-}
-
-static void wait_detached(void)
-{
-	for (int i = 0; i < 5000 && fake_kernel_attached(); i++)
-		usleep(1000);
-	ck_assert(!fake_kernel_attached());
-}
-
-/* Runs register_run() in this thread with SIGTERM kept for its signalfd. */
-static void run_server(void *(*client)(void *), void *client_arg, int ready_fd,
-		       struct register_stored_fd *stored, size_t nstored, struct register_stats *ret)
-{
-	struct resolver_config rc = { .batch_max = 64, .timeout_ms = 5000 };
-	pthread_t thread;
-	sigset_t term, old;
-	int listen_fd;
-
-	iopf_policy_default(IOPF_POLICY_ADAPTIVE, &rc.policy);
-	ck_assert_int_eq(register_listen(sock_path, &listen_fd), 0);
-	sigemptyset(&term);
-	sigaddset(&term, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &term, &old);
-	ck_assert_int_eq(pthread_create(&thread, NULL, client, client_arg), 0);
-	ck_assert_int_eq(register_run(listen_fd, stored, nstored, &rc, NULL, ready_fd, ret), 0);
-	pthread_join(thread, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	close(listen_fd);
-	unlink(sock_path);
-}
-
 /* Runs the server in a fresh directory against @client, which gets the ready pipe's read end. */
 static void run_with_client(void *(*client)(void *), struct register_stats *ret)
 {
@@ -169,7 +131,7 @@ static void run_with_client(void *(*client)(void *), struct register_stats *ret)
 
 	make_paths();
 	ck_assert_int_eq(pipe(ready), 0);
-	run_server(client, &ready[0], ready[1], NULL, 0, ret);
+	register_server_run(sock_path, client, &ready[0], ready[1], NULL, 0, ret);
 	close(ready[0]);
 	close(ready[1]);
 	remove_paths();
@@ -189,7 +151,7 @@ static void *vmm(void *arg)
 	uint64_t v;
 	int conn, twin;
 
-	wait_ready(c->ready);
+	register_server_wait_ready(c->ready);
 	conn = connect_to(sock_path);
 	send_registration(conn, "guest-1", 7, &c->iopf_fd, 1);
 	ck_assert_int_eq(read_reply(conn, name, sizeof(name)), 0);
@@ -215,7 +177,7 @@ static void *vmm(void *arg)
 	ck_assert(fake_kernel_attached());
 
 	close(conn);   /* the VM is gone: iopfd detaches */
-	wait_detached();
+	register_server_wait_detached();
 	kill(getpid(), SIGTERM);
 	return NULL;
 }
@@ -294,32 +256,6 @@ static void notify_read_all(int sock, char *buf, size_t size)
 	}
 }
 
-static void sim_setup(struct vm_client *c)
-{
-	struct sim_config config;
-
-	sim_config_default(&config);
-	config.workload.kind = WORKLOAD_MIX;
-	config.memory_bytes = 32u << 20;
-	config.ndevices = 2;
-	config.streams_per_device = 8;
-	ck_assert_int_eq(sim_new(&config, &c->sim), 0);
-	c->iopf_fd = fake_kernel_install(c->sim);
-	ck_assert_int_ge(c->iopf_fd, 0);
-}
-
-/* Every fault the devices raised was answered by iopfd, none twice, none late. */
-static void check_all_resolved(struct sim *sim, struct sim_stats *ret)
-{
-	sim_get_stats(sim, ret);
-	ck_assert_uint_gt(ret->faults, 0);
-	ck_assert_uint_eq(ret->resolved, ret->faults);
-	ck_assert_uint_eq(ret->fallback, 0);
-	ck_assert_uint_eq(ret->timeouts, 0);
-	ck_assert_uint_eq(ret->outstanding, 0);
-	ck_assert_uint_eq(ret->double_maps, 0);
-}
-
 /* The service manager's notification socket, as the test plays it. */
 static int notify_fd = -1;
 
@@ -327,7 +263,7 @@ static void vm_test_setup(struct vm_client *c, int ready[2])
 {
 	make_paths();
 	notify_fd = notify_open();
-	sim_setup(c);
+	c->sim = served_sim_new(&c->iopf_fd);
 	ck_assert_int_eq(pipe(ready), 0);
 	c->ready = ready[0];
 }
@@ -351,7 +287,7 @@ START_TEST(serves_a_vm_until_it_hangs_up)
 	int ready[2];
 
 	vm_test_setup(&client, ready);
-	run_server(vmm, &client, ready[1], NULL, 0, &stats);
+	register_server_run(sock_path, vmm, &client, ready[1], NULL, 0, &stats);
 
 	check_all_resolved(client.sim, &s);
 	ck_assert_uint_eq(stats.registered, 1);
@@ -379,7 +315,7 @@ static void *vmm_registers(void *arg)
 {
 	struct vm_client *c = arg;
 
-	wait_ready(c->ready);
+	register_server_wait_ready(c->ready);
 	c->conn = connect_to(sock_path);
 	send_registration(c->conn, "guest-2", 7, &c->iopf_fd, 1);
 	ck_assert_int_eq(read_reply(c->conn, NULL, 0), 0);
@@ -394,13 +330,13 @@ static void *vmm_runs(void *arg)
 	struct vm_client *c = arg;
 	uint64_t v;
 
-	wait_ready(c->ready);
+	register_server_wait_ready(c->ready);
 	ck_assert(fake_kernel_attached());
 	ck_assert_int_eq(sim_start(c->sim), 0);
 	sim_wait(c->sim);
 	ck_assert_int_eq(read(sim_done_fd(c->sim), &v, sizeof(v)), sizeof(v));
 	close(c->conn);
-	wait_detached();
+	register_server_wait_detached();
 	kill(getpid(), SIGTERM);
 	return NULL;
 }
@@ -416,7 +352,7 @@ START_TEST(serves_stored_vms_again_after_a_restart)
 	int ready[2], dead;
 
 	vm_test_setup(&client, ready);
-	run_server(vmm_registers, &client, ready[1], NULL, 0, &stats);
+	register_server_run(sock_path, vmm_registers, &client, ready[1], NULL, 0, &stats);
 	ck_assert_uint_eq(stats.registered, 1);
 	ck_assert_str_eq(stored_name, "1-guest-2");
 	ck_assert(!fake_kernel_attached());
@@ -432,7 +368,7 @@ START_TEST(serves_stored_vms_again_after_a_restart)
 	stored[0] = (struct register_stored_fd) { .fd = stored_fds[1], .name = stored_name };
 	stored[1] = (struct register_stored_fd) { .fd = open("/dev/null", O_RDONLY), .name = "junk" };
 	stored[2] = (struct register_stored_fd) { .fd = stored_fds[0], .name = stored_name };
-	run_server(vmm_runs, &client, ready[1], stored, 3, &stats);
+	register_server_run(sock_path, vmm_runs, &client, ready[1], stored, 3, &stats);
 
 	check_all_resolved(client.sim, &s);
 	ck_assert_uint_eq(stats.registered, 0);
@@ -462,7 +398,7 @@ static void *vmm_takes_over(void *arg)
 	char note[256];
 	int conn, efd, id;
 
-	wait_ready(c->ready);
+	register_server_wait_ready(c->ready);
 	conn = connect_to(sock_path);
 	send_registration(conn, "guest-3", 7, &c->iopf_fd, 1);
 	ck_assert_int_eq(read_reply(conn, NULL, 0), 0);
@@ -497,7 +433,7 @@ START_TEST(lets_go_of_a_vm_another_resolver_took_over)
 	int ready[2];
 
 	vm_test_setup(&client, ready);
-	run_server(vmm_takes_over, &client, ready[1], NULL, 0, &stats);
+	register_server_run(sock_path, vmm_takes_over, &client, ready[1], NULL, 0, &stats);
 	ck_assert_uint_eq(stats.registered, 1);
 	ck_assert_uint_eq(stats.disconnected, 1);
 	vm_test_teardown(&client, ready);
@@ -511,7 +447,7 @@ static void *hostile_clients(void *arg)
 	int null_fd, pipe_fds[2], conn;
 	char c;
 
-	wait_ready(ready);
+	register_server_wait_ready(ready);
 	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	ck_assert_int_ge(null_fd, 0);
 	ck_assert_int_eq(pipe(pipe_fds), 0);
@@ -565,7 +501,7 @@ static void *connection_flood(void *arg)
 	int null_fd, extra, conn;
 	char c;
 
-	wait_ready(ready);
+	register_server_wait_ready(ready);
 	for (unsigned i = 0; i < REGISTER_CONNECTIONS_MAX; i++)
 		conns[i] = connect_to(sock_path);
 	/* One past the limit: refused with a reason, then closed. */
@@ -619,7 +555,7 @@ static void *fd_exhaustion(void *arg)
 	struct rlimit saved, low;
 	double cpu;
 
-	wait_ready(ready);
+	register_server_wait_ready(ready);
 	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
 	/*
 	 * Room for 10 connections (both ends are in this process) and one more

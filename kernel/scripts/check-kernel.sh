@@ -209,10 +209,13 @@ fi
 rm -rf "$stage"
 mkdir -p "$stage/tests"
 # $repo/daemon and $repo/tests: tests/iopf_conformance runs the conformance
-# suite make check runs against the simulator, through iopfd's vfio backend
+# suite make check runs against the simulator, through iopfd's vfio backend;
+# $repo/lib: tests/iopfd_register registers as VMMs do, through libiopf,
+# whose answers json-c parses (Debian's libjson-c-dev has the static archive)
 cflags=(-static -O2 -g0 -Wall -Wextra -Werror -Wno-unused-parameter
 	-I"$repo/include/uapi" -I"$repo/include" -I"$out/hdr/include" -I"$kdir/tests"
-	-I"$repo/shared" -I"$repo/daemon" -I"$repo/tests" -pthread)
+	-I"$repo/shared" -I"$repo/daemon" -I"$repo/tests" -I"$repo/lib" -pthread)
+ldlibs=(-ljson-c)
 gcc "${cflags[@]}" -o "$stage/debug-exit" "$kdir/guest/debug-exit.c"
 gcc "${cflags[@]}" -o "$stage/iopf-bench" "$kdir/guest/bench.c" ||
 	die "guest/bench.c does not compile"
@@ -228,7 +231,7 @@ build_tests() {
 		if [ -n "${IOPF_TESTS:-}" ] && ! [[ " $IOPF_TESTS " == *" $name "* ]]; then
 			continue
 		fi
-		gcc "${cflags[@]}" -o "$2/$name" "$c" || die "guest test $name does not compile"
+		gcc "${cflags[@]}" -o "$2/$name" "$c" "${ldlibs[@]}" || die "guest test $name does not compile"
 		n=$((n + 1))
 	done
 	echo $n

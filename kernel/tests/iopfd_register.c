@@ -2,8 +2,11 @@
 /*
  * iopfd as a service, against the patched kernel.  This test plays systemd
  * (the registration socket passed as LISTEN_FDS, a NOTIFY_SOCKET with an fd
- * store) and the VMM (registers its iopf fd, runs DMA on the mock device):
+ * store) and the VMM, which enables IOPF and registers its iopf fd through
+ * libiopf, as VMMs do, and runs DMA on the mock device:
  *
+ *  - no iopfd listening is told apart; a second registration of the iopf fd
+ *    is refused with iopfd's errno and reason;
  *  - the registered VM's faults are resolved by iopfd;
  *  - iopfd is killed (SIGKILL): the next fault waits out the timeout and the
  *    kernel answers it, with the right data, so nothing is lost;
@@ -17,6 +20,10 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include "iopf_mock.h"
+
+/* libiopf, built in: the guest has no shared libraries (json-c links statically). */
+#include "libiopf.c"
+#include "register-protocol.c"
 
 #define IOVA		0x10000000ULL
 #define SIZE		(16ULL << 20)
@@ -99,42 +106,49 @@ static int notify_wait(int notify, const char *prefix, char *buf, size_t len,
 	return nfds;
 }
 
-static int unix_socket(int type, const char *path, int do_bind)
+static int bound_socket(int type, const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 
 	t_check(fd >= 0);
 	strcpy(sa.sun_path, path);
-	if (do_bind)
-		t_check(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
-	else
-		t_check(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	t_check(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
 	return fd;
 }
 
-static void register_vm(int conn, int iopf_fd)
+/* Registers the VM as "e2e", the first VM iopfd serves. */
+static struct iopf_vm *register_vm(int iopf_fd)
 {
-	char control[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { "e2e", 3 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = control, .msg_controllen = sizeof(control),
-	};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	char reply[256];
-	ssize_t n;
+	struct iopf_refusal refusal;
+	struct iopf_vm *vm;
+	int r;
 
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &iopf_fd, sizeof(int));
-	t_check(sendmsg(conn, &msg, 0) == 3);
-	n = recv(conn, reply, sizeof(reply) - 1, 0);
-	t_check(n > 0);
-	reply[n] = '\0';
-	fprintf(stderr, "iopfd answered: %s\n", reply);
-	t_check(strstr(reply, "\"ok\":true") && strstr(reply, "\"vm\":\"e2e\""));
+	/* TCG is slow: more than the default wait */
+	r = iopf_register(SOCK_PATH, iopf_fd, "e2e", 30000, &vm, &refusal);
+	if (r == -EREMOTEIO)
+		t_fail("iopfd refused the VM: %s", refusal.reason);
+	t_check(r == 0);
+	fprintf(stderr, "iopfd serves VM %s as %llu\n", iopf_vm_name(vm),
+		(unsigned long long)iopf_vm_id(vm));
+	t_check(strcmp(iopf_vm_name(vm), "e2e") == 0 && iopf_vm_id(vm) == 1);
+	return vm;
+}
+
+/*
+ * A second registration of the same iopf fd: iopfd's refusal comes through.
+ * Without CONFIG_KCMP (this kernel) iopfd cannot see it holds the fd
+ * already (EEXIST), and the kernel's one resolver per iopf fd refuses it.
+ */
+static void register_again(int iopf_fd)
+{
+	struct iopf_refusal refusal;
+	struct iopf_vm *vm;
+
+	t_check(iopf_register(SOCK_PATH, iopf_fd, "twin", 30000, &vm, &refusal) == -EREMOTEIO);
+	fprintf(stderr, "iopfd refused the twin: %s\n", refusal.reason);
+	t_check((refusal.error == -EEXIST && strstr(refusal.reason, "registered already")) ||
+		(refusal.error == -EBUSY && strstr(refusal.reason, "another resolver serves")));
 }
 
 /* Runs DMA reads over one part of the range; checks the data. */
@@ -151,10 +165,12 @@ static void dma_part(struct t_vfio *v, unsigned char *mem, int part)
 
 int main(void)
 {
+	struct vfio_iommu_type1_enable_iopf en = { .argsz = sizeof(en) };
 	struct vfio_iopf_info i0, i1, i2, i3, i4;
 	struct sd_fd passed[3];
+	struct iopf_vm *vm;
 	char note[256];
-	int iopf_fd, listener, notify, conn, stored[4], status;
+	int iopf_fd, second_fd, listener, notify, stored[4], status, r;
 	unsigned char *mem;
 	struct t_vfio v;
 	pid_t pid;
@@ -162,16 +178,23 @@ int main(void)
 	if (access(IOPFD, X_OK))
 		t_fail("%s is not in the initramfs", IOPFD);
 	t_mock_setup(MOCK_FAULTING, &v);
-	iopf_fd = t_enable_iopf(v.container, NULL);
+	r = iopf_enable(v.container, &en, &iopf_fd);
+	if (r == -EOPNOTSUPP)
+		t_skip("VFIO_TYPE1_IOPF not supported");
+	t_check(r == 0 && en.out_ndevices == 1);
+	t_check(fcntl(iopf_fd, F_GETFD) == FD_CLOEXEC);
+	t_check(iopf_enable(v.container, NULL, &second_fd) == -EEXIST);
 	mem = t_alloc(SIZE);
 	t_fill(mem, SIZE, 9);
 	t_check(t_map(v.container, mem, IOVA, SIZE, T_RW) == 0);
 
 	unlink(SOCK_PATH);
 	unlink(NOTIFY_PATH);
-	listener = unix_socket(SOCK_SEQPACKET, SOCK_PATH, 1);
+	/* nobody listens: the VMM hears iopfd is not running */
+	t_check(iopf_register(SOCK_PATH, iopf_fd, "e2e", 30000, &vm, NULL) == -ENOENT);
+	listener = bound_socket(SOCK_SEQPACKET, SOCK_PATH);
 	t_check(listen(listener, 8) == 0);
-	notify = unix_socket(SOCK_DGRAM, NOTIFY_PATH, 1);
+	notify = bound_socket(SOCK_DGRAM, NOTIFY_PATH);
 
 	/* socket activation: iopfd gets the listener, says READY */
 	passed[0] = (struct sd_fd){ listener, "iopfd.socket" };
@@ -179,10 +202,10 @@ int main(void)
 	notify_wait(notify, "READY=1", note, sizeof(note), stored, 4);
 	t_check(strstr(note, "STATUS=Serving 0 VMs") != NULL);
 
-	conn = unix_socket(SOCK_SEQPACKET, SOCK_PATH, 0);
-	register_vm(conn, iopf_fd);
+	vm = register_vm(iopf_fd);
 	t_check(notify_wait(notify, "FDSTORE=1", note, sizeof(note), stored, 4) == 2);
 	t_check(strcmp(note, "FDSTORE=1\nFDNAME=" FDNAME) == 0);
+	register_again(iopf_fd);
 
 	i0 = t_iopf_info(iopf_fd);
 	dma_part(&v, mem, 0);
@@ -216,7 +239,7 @@ int main(void)
 	t_check(i3.out_timeouts == i2.out_timeouts);
 
 	/* the VMM hangs up: iopfd detaches, the kernel answers at once */
-	close(conn);
+	vm = iopf_unregister(vm);
 	notify_wait(notify, "FDSTOREREMOVE=1", note, sizeof(note), stored, 4);
 	t_check(strcmp(note, "FDSTOREREMOVE=1\nFDNAME=" FDNAME) == 0);
 	dma_part(&v, mem, 3);
