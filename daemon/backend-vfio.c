@@ -3,6 +3,7 @@
 #include <sys/ioctl.h>
 
 #include "backend.h"
+#include "iopf-fd.h"
 #include "macro.h"
 
 /* The iopf fd's ioctls return 0 or -1 with errno; the backend speaks -errno. */
@@ -57,6 +58,8 @@ int iopf_backend_vfio(int iopf_fd, struct iopf_backend *ret)
 	};
 	int r;
 
+	if (!iopf_fd_is_iopf(iopf_fd))
+		return -ENOTTY;
 	r = vfio_op_info(b.data, &info);
 	if (r < 0)
 		return r;

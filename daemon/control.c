@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <sys/un.h>
 
 #include "control-protocol.h"
@@ -606,18 +605,12 @@ static int on_tick(struct loop *l, struct loop_source *src)
 
 int control_attach(struct control *c, struct loop *l)
 {
-	struct itimerspec its = {
-		.it_value = { .tv_nsec = CONTROL_TICK_NS },
-		.it_interval = { .tv_nsec = CONTROL_TICK_NS },
-	};
 	int r;
 
 	if (c->timer_fd < 0) {
-		c->timer_fd = RET_NERRNO(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC));
+		c->timer_fd = timerfd_periodic(CONTROL_TICK_NS, CONTROL_TICK_NS);
 		if (c->timer_fd < 0)
 			return c->timer_fd;
-		if (timerfd_settime(c->timer_fd, 0, &its, NULL) < 0)
-			return negative_errno();
 	}
 	r = RET_NERRNO(fcntl(c->listen_fd, F_SETFL, fcntl(c->listen_fd, F_GETFL) | O_NONBLOCK));
 	if (r < 0)

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fnmatch.h>
 #include <inttypes.h>
-#include <sys/timerfd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,21 +90,16 @@ static int on_status_tick(struct loop *l, struct loop_source *src)
 
 int manager_attach(struct manager *m, struct loop *l)
 {
-	struct itimerspec its = {
-		.it_value = { .tv_sec = MANAGER_STATUS_PERIOD_S },
-		.it_interval = { .tv_sec = MANAGER_STATUS_PERIOD_S },
-	};
+	const uint64_t period_ns = MANAGER_STATUS_PERIOD_S * UINT64_C(1000000000);
 	int r;
 
 	m->loop = l;
 	l->reload = on_sighup;
 	l->reload_userdata = m;
 	if (m->status_timer_fd < 0) {
-		m->status_timer_fd = RET_NERRNO(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC));
+		m->status_timer_fd = timerfd_periodic(period_ns, period_ns);
 		if (m->status_timer_fd < 0)
 			return m->status_timer_fd;
-		if (timerfd_settime(m->status_timer_fd, 0, &its, NULL) < 0)
-			return negative_errno();
 	}
 	m->status_tick = (struct loop_source) {
 		.fd = m->status_timer_fd, .size = sizeof(uint64_t), .handler = on_status_tick, .userdata = m,

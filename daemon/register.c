@@ -17,6 +17,7 @@
 #include "log.h"
 #include "loop.h"
 #include "register.h"
+#include "time-util.h"
 #include "watchdog.h"
 
 /* The fds one message may carry before it is refused as malformed. */
@@ -36,6 +37,7 @@ struct vm {
 	struct resolver *resolver;
 	struct manager_vm *listed;    /* in the manager's list, for iopfctl */
 	bool stored;              /* its fds are in the service manager's fd store */
+	uint64_t accepted_ns;     /* when its connection was accepted */
 	struct loop_source conn;
 	struct loop_source faults;
 	unsigned live_sources;    /* freed when the loop released both */
@@ -50,6 +52,7 @@ struct register_server {
 	unsigned nconnections;
 	unsigned nserved;
 	bool accept_paused;       /* out of fds: the listener is not polled */
+	struct loop_source deadline_tick;
 	uint64_t next_id;
 	struct register_stats stats;
 };
@@ -275,7 +278,7 @@ static int vm_attach(struct vm *vm, int iopf_fd, bool takeover, const char **ret
 		}
 	r = iopf_backend_vfio(iopf_fd, &backend);
 	if (r < 0) {
-		*ret_failed = "not an iopf fd (VFIO_IOPF_INFO failed)";
+		*ret_failed = "not an iopf fd";
 		return r;
 	}
 	manager_resolver_config(s->manager, vm->name, &s->config, &config);
@@ -410,6 +413,37 @@ static int on_connection(struct loop *l, struct loop_source *src)
 }
 
 /* Watches a new connection; over the limit, it is refused and closed. */
+/* Connections of @uid not registered (nor restored) yet, the newest included. */
+static unsigned pending_of_uid(const struct register_server *s, uid_t uid)
+{
+	unsigned n = 0;
+
+	for (const struct vm *vm = s->vms; vm; vm = vm->next)
+		n += !vm->resolver && !vm->stored && vm->peer.uid == uid;
+	return n;
+}
+
+#define REGISTER_DEADLINE_TICK_NS UINT64_C(500000000)
+
+/* Refuses the connections that sent no registration in time. */
+static int on_deadline_tick(struct loop *l, struct loop_source *src)
+{
+	struct register_server *s = src->userdata;
+	uint64_t now = now_ns();
+	struct vm *next;
+
+	(void)l;
+	for (struct vm *vm = s->vms; vm; vm = next) {
+		next = vm->next;
+		if (vm->resolver || vm->stored || vm->conn.removed ||
+		    now - vm->accepted_ns < REGISTER_DEADLINE_MS * UINT64_C(1000000))
+			continue;
+		reply_error(vm, -ETIMEDOUT, "no registration within %u ms", REGISTER_DEADLINE_MS);
+		vm_drop(vm);
+	}
+	return 0;
+}
+
 static int vm_new(struct register_server *s, int conn_fd, struct vm **ret_vm)
 {
 	struct vm *vm;
@@ -440,10 +474,17 @@ static int vm_new(struct register_server *s, int conn_fd, struct vm **ret_vm)
 		s->vms->prev = vm;
 	s->vms = vm;
 	s->nconnections++;
+	vm->accepted_ns = now_ns();
 
 	if (s->nconnections > REGISTER_CONNECTIONS_MAX) {
 		r = reply_error(vm, -EUSERS, "iopfd serves %u connections already",
 				REGISTER_CONNECTIONS_MAX);
+		vm_free(vm);
+		return r;
+	}
+	if (pending_of_uid(s, vm->peer.uid) > REGISTER_PENDING_PER_UID) {
+		r = reply_error(vm, -EUSERS, "uid %u has %u connections that did not register yet",
+				(unsigned)vm->peer.uid, REGISTER_PENDING_PER_UID);
 		vm_free(vm);
 		return r;
 	}
@@ -561,6 +602,7 @@ int register_run(int listen_fd, struct register_stored_fd *stored, size_t nstore
 		 struct register_stats *ret)
 {
 	struct register_server s = { .config = *config, .manager = m };
+	_cleanup_close_ int deadline_fd = -EBADF;
 	struct loop_source watchdog = {};
 	int r;
 
@@ -572,6 +614,15 @@ int register_run(int listen_fd, struct register_stored_fd *stored, size_t nstore
 		return log_error_errno(r, "Failed to set up the event loop: %m");
 	s.listener = (struct loop_source) { .fd = listen_fd, .handler = on_listener, .userdata = &s };
 	r = loop_add(&s.loop, &s.listener);
+	if (r >= 0)
+		r = deadline_fd = timerfd_periodic(REGISTER_DEADLINE_TICK_NS, REGISTER_DEADLINE_TICK_NS);
+	if (r >= 0) {
+		s.deadline_tick = (struct loop_source) {
+			.fd = deadline_fd, .size = sizeof(uint64_t), .handler = on_deadline_tick,
+			.userdata = &s,
+		};
+		r = loop_add(&s.loop, &s.deadline_tick);
+	}
 	if (r >= 0)
 		r = watchdog_start(&s.loop, &watchdog);
 	if (r >= 0 && m)

@@ -31,6 +31,14 @@
 #include "resolver.h"
 
 #define REGISTER_CONNECTIONS_MAX 1024u
+/*
+ * Connections of one uid that have not registered yet: past it a new one is
+ * refused (EUSERS), so that one user cannot hold every slot.  A registered
+ * VM holds a real iopf fd, which a user cannot make up by the thousand.
+ */
+#define REGISTER_PENDING_PER_UID 16u
+/* A connection that sent no registration within this is refused (ETIMEDOUT). */
+#define REGISTER_DEADLINE_MS 5000u
 
 struct register_stats {
 	uint64_t registered;       /* VMs iopfd attached to */

@@ -30,7 +30,7 @@ int serve_run(int iopf_fd, const struct resolver_config *base, struct manager *m
 
 	r = iopf_backend_vfio(iopf_fd, &backend);
 	if (r < 0)
-		return log_error_errno(r, "fd %d is not an iopf fd (VFIO_IOPF_INFO failed): %m", iopf_fd);
+		return log_error_errno(r, "fd %d is not an iopf fd: %m", iopf_fd);
 
 	r = loop_init(&l);
 	if (r < 0)

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <string.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -76,25 +75,6 @@ static int on_progress(struct loop *l, struct loop_source *src)
 		(double)(now_ns() - st->start_ns) / 1e9);
 	st->progress_shown = true;
 	return 0;
-}
-
-static int timerfd_periodic(long delay_ns, long period_ns)
-{
-	struct itimerspec its = {
-		.it_value = { .tv_sec = delay_ns / 1000000000L, .tv_nsec = delay_ns % 1000000000L },
-		.it_interval = { .tv_sec = period_ns / 1000000000L, .tv_nsec = period_ns % 1000000000L },
-	};
-	int fd = RET_NERRNO(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC));
-
-	if (fd < 0)
-		return fd;
-	if (timerfd_settime(fd, 0, &its, NULL) < 0) {
-		int r = negative_errno();
-
-		safe_close(fd);
-		return r;
-	}
-	return fd;
 }
 
 static int run_loop(struct run_state *st, bool progress)

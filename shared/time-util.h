@@ -4,6 +4,12 @@
 #include <stdint.h>
 #include <time.h>
 
+/*
+ * A CLOCK_MONOTONIC timerfd (O_CLOEXEC) that first expires after @delay_ns,
+ * then every @period_ns; or a negative errno.
+ */
+int timerfd_periodic(uint64_t delay_ns, uint64_t period_ns);
+
 /* CLOCK_MONOTONIC in nanoseconds: the clock fault timestamps use. */
 static inline uint64_t now_ns(void)
 {

@@ -9,9 +9,12 @@
 static struct sim *fake_kernel;
 static struct stat fake_file;
 static volatile bool attached;
+static unsigned foreign_ioctls;
 
 int __real_ioctl(int fd, unsigned long request, ...);
 int __wrap_ioctl(int fd, unsigned long request, ...);
+bool __real_iopf_fd_is_iopf(int fd);
+bool __wrap_iopf_fd_is_iopf(int fd);
 
 int fake_kernel_install(struct sim *sim)
 {
@@ -19,6 +22,11 @@ int fake_kernel_install(struct sim *sim)
 	if (fstat(sim_ring_fd(sim), &fake_file) < 0)
 		return -errno;
 	return sim_ring_fd(sim);
+}
+
+unsigned fake_kernel_foreign_ioctls(void)
+{
+	return __atomic_load_n(&foreign_ioctls, __ATOMIC_ACQUIRE);
 }
 
 bool fake_kernel_attached(void)
@@ -34,6 +42,12 @@ static bool is_fake(int fd)
 	       st.st_dev == fake_file.st_dev && st.st_ino == fake_file.st_ino;
 }
 
+/* The simulator's ring fd stands for an iopf fd; anything else is checked as iopfd would. */
+bool __wrap_iopf_fd_is_iopf(int fd)
+{
+	return is_fake(fd) || __real_iopf_fd_is_iopf(fd);
+}
+
 int __wrap_ioctl(int fd, unsigned long request, ...)
 {
 	va_list ap;
@@ -43,8 +57,10 @@ int __wrap_ioctl(int fd, unsigned long request, ...)
 	va_start(ap, request);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (!is_fake(fd))
+	if (!is_fake(fd)) {
+		__atomic_add_fetch(&foreign_ioctls, 1, __ATOMIC_ACQ_REL);
 		return __real_ioctl(fd, request, arg);
+	}
 
 	switch (request) {
 	case VFIO_IOPF_SET_RESOLVER:

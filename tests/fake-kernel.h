@@ -14,5 +14,7 @@
 
 /* Makes @sim the fake kernel and returns its "iopf fd". */
 int fake_kernel_install(struct sim *sim);
+/* ioctls iopfd made on fds that are not the fake iopf fd, so far. */
+unsigned fake_kernel_foreign_ioctls(void);
 /* Whether a resolver is attached (SET_RESOLVER with an eventfd) right now. */
 bool fake_kernel_attached(void);

@@ -15,6 +15,8 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -23,6 +25,7 @@
 #include "check-helpers.h"
 #include "fake-kernel.h"
 #include "register-server.h"
+#include "time-util.h"
 
 static char dir[64];
 static char sock_path[128];
@@ -445,6 +448,7 @@ static void *hostile_clients(void *arg)
 	int ready = *(int *)arg;
 	char long_name[REGISTER_NAME_MAX + 2];
 	int null_fd, pipe_fds[2], conn;
+	unsigned foreign;
 	char c;
 
 	register_server_wait_ready(ready);
@@ -454,7 +458,11 @@ static void *hostile_clients(void *arg)
 	memset(long_name, 'a', sizeof(long_name));
 
 	expect_refusal("vm", 2, NULL, 0, EBADMSG);                   /* no fd */
-	expect_refusal("vm", 2, &null_fd, 1, ENOTTY);                /* not an iopf fd */
+	/* not an iopf fd: told so without an ioctl on it (a FUSE file could block iopfd) */
+	foreign = fake_kernel_foreign_ioctls();
+	expect_refusal("vm", 2, &null_fd, 1, ENOTTY);
+	expect_refusal("vm", 2, &pipe_fds[0], 1, ENOTTY);
+	ck_assert_uint_eq(fake_kernel_foreign_ioctls(), foreign);
 	expect_refusal("vm", 2, pipe_fds, 2, EBADMSG);               /* two fds */
 	expect_refusal(long_name, sizeof(long_name), &null_fd, 1, EMSGSIZE);
 	expect_refusal("a b", 3, &null_fd, 1, EINVAL);
@@ -485,7 +493,7 @@ START_TEST(refuses_malformed_registrations)
 	close(before);
 	run_with_client(hostile_clients, &stats);
 	ck_assert_uint_eq(stats.registered, 0);
-	ck_assert_uint_eq(stats.refused, 7);
+	ck_assert_uint_eq(stats.refused, 8);
 	/* Nothing the clients sent was kept open. */
 	after = dup(0);
 	close(after);
@@ -494,6 +502,23 @@ START_TEST(refuses_malformed_registrations)
 END_TEST
 
 /* Idle connections up to the limit, then one more. */
+/*
+ * Connects as uid @uid: SO_PEERCRED takes the credentials at connect(), and
+ * the raw syscall changes this thread's alone (glibc's would change all).
+ */
+static int connect_as(uid_t uid)
+{
+	int conn;
+
+	/* Another uid needs the way to the socket open (iopfd makes it 0660). */
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	ck_assert_int_eq(chmod(sock_path, 0666), 0);
+	ck_assert_int_eq(syscall(SYS_setresuid, -1, uid, -1), 0);
+	conn = connect_to(sock_path);
+	ck_assert_int_eq(syscall(SYS_setresuid, -1, 0, -1), 0);
+	return conn;
+}
+
 static void *connection_flood(void *arg)
 {
 	int ready = *(int *)arg;
@@ -502,8 +527,9 @@ static void *connection_flood(void *arg)
 	char c;
 
 	register_server_wait_ready(ready);
+	/* As many uids as it takes: one uid may only hold a few unregistered connections. */
 	for (unsigned i = 0; i < REGISTER_CONNECTIONS_MAX; i++)
-		conns[i] = connect_to(sock_path);
+		conns[i] = connect_as(10000 + i / REGISTER_PENDING_PER_UID);
 	/* One past the limit: refused with a reason, then closed. */
 	extra = connect_to(sock_path);
 	ck_assert_int_eq(read_reply(extra, NULL, 0), EUSERS);
@@ -601,11 +627,54 @@ START_TEST(pauses_accepting_when_out_of_fds)
 }
 END_TEST
 
+static void *slow_and_greedy_clients(void *arg)
+{
+	int ready = *(int *)arg, conns[REGISTER_PENDING_PER_UID], extra, other;
+	uint64_t t0;
+	char c;
+
+	register_server_wait_ready(ready);
+	/* one uid's unregistered connections are capped; another uid is not affected */
+	for (unsigned i = 0; i < REGISTER_PENDING_PER_UID; i++)
+		conns[i] = connect_to(sock_path);
+	extra = connect_to(sock_path);
+	ck_assert_int_eq(read_reply(extra, NULL, 0), EUSERS);
+	close(extra);
+	other = geteuid() == 0 ? connect_as(4242) : -1;
+
+	/* sending nothing: refused at the deadline, not before */
+	t0 = now_ns();
+	ck_assert_int_eq(read_reply(conns[0], NULL, 0), ETIMEDOUT);
+	ck_assert_uint_ge(now_ns() - t0, (REGISTER_DEADLINE_MS - 600) * UINT64_C(1000000));
+	ck_assert_uint_le(now_ns() - t0, (REGISTER_DEADLINE_MS + 2000) * UINT64_C(1000000));
+	ck_assert_int_eq(recv(conns[0], &c, 1, 0), 0);
+	for (unsigned i = 0; i < REGISTER_PENDING_PER_UID; i++)
+		close(conns[i]);
+	if (other >= 0) {
+		ck_assert_int_eq(read_reply(other, NULL, 0), ETIMEDOUT);
+		close(other);
+	}
+	kill(getpid(), SIGTERM);
+	return NULL;
+}
+
+START_TEST(bounds_unregistered_connections)
+{
+	struct register_stats stats;
+
+	run_with_client(slow_and_greedy_clients, &stats);
+	ck_assert_uint_eq(stats.registered, 0);
+	ck_assert_uint_ge(stats.refused, 1 + REGISTER_PENDING_PER_UID);
+}
+END_TEST
+
 START_TEST(refuses_connections_over_the_limit)
 {
 	struct register_stats stats;
 	struct rlimit nofile;
 
+	/* Connections come from many uids, which only root can take on. */
+	ck_assert_msg(geteuid() == 0, "this test runs as root");
 	/* Both ends of every connection live in this process. */
 	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &nofile), 0);
 	ck_assert_msg(nofile.rlim_max >= 2 * REGISTER_CONNECTIONS_MAX + 64,
@@ -687,6 +756,6 @@ START_TEST(serves_the_socket_systemd_passes)
 }
 END_TEST
 
-TEST_MAIN("register", pauses_accepting_when_out_of_fds, serves_a_vm_until_it_hangs_up, serves_stored_vms_again_after_a_restart,
+TEST_MAIN("register", bounds_unregistered_connections, pauses_accepting_when_out_of_fds, serves_a_vm_until_it_hangs_up, serves_stored_vms_again_after_a_restart,
 	  lets_go_of_a_vm_another_resolver_took_over, refuses_malformed_registrations, refuses_connections_over_the_limit,
 	  serves_the_socket_systemd_passes)
