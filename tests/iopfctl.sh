@@ -45,6 +45,10 @@ ctl reload 2>"$tmp/err"; rc=$?
 grep -q "policies.d/10-sim.json:3:1: " "$tmp/err" || fail "reload error: $(cat "$tmp/err")"
 ctl vms | grep -q "^sim .* exact " || fail "the old policy must stay after a failed reload"
 ctl --json status | grep -q '"reload_failures": 1' || fail "status counts the failed reload"
+# --watch prints the table again each period, until interrupted
+n=$(timeout -s INT 2.5 "$b/iopfctl" --socket="$tmp/control" stats --watch=1 | grep -c '^sim ')
+[ "$n" -ge 2 ] || fail "stats --watch=1 printed $n tables in 2.5 s"
+ctl --watch=1 status 2>/dev/null; [ $? -eq 2 ] || fail "--watch only applies to stats"
 
 # a non-root client reads, and is refused a change
 if [ "$(id -u)" -eq 0 ]; then
