@@ -327,35 +327,23 @@ static int vm_register(struct vm *vm, const struct msghdr *msg, const char *payl
 
 	if (vm->resolver)
 		r = reply_error(vm, -EISCONN, "VM %s is registered on this connection already", vm->name);
-	else if (msg->msg_flags & MSG_TRUNC)
-		r = reply_error(vm, -EMSGSIZE, "the VM name is longer than %d bytes", REGISTER_NAME_MAX);
-	else if (msg->msg_flags & MSG_CTRUNC || nfds != 1)
-		r = reply_error(vm, -EBADMSG, "send exactly one iopf fd (SCM_RIGHTS), not %zu%s",
-				nfds, msg->msg_flags & MSG_CTRUNC ? " or more" : "");
-	else if (memchr(payload, '\0', len))
-		r = reply_error(vm, -EINVAL, "the VM name contains a NUL byte");
+	else if ((r = register_request_check(payload, len, nfds, msg->msg_flags, vm->id, vm->name,
+					     &failed)) < 0)
+		r = reply_error(vm, r, "%s", failed);
+	else if ((r = vm_attach(vm, fds[0], false, &failed)) < 0)
+		r = reply_error(vm, r, "%s: %s", failed, strerror(-r));
 	else {
-		memcpy(vm->name, payload, len);
-		vm->name[len] = '\0';
-		if (len == 0)
-			snprintf(vm->name, sizeof(vm->name), "vm%" PRIu64, vm->id);
-		if (!register_name_is_valid(vm->name))
-			r = reply_error(vm, -EINVAL, "invalid VM name: use letters, digits, '.', '_' and '-'");
-		else if ((r = vm_attach(vm, fds[0], false, &failed)) < 0)
-			r = reply_error(vm, r, "%s: %s", failed, strerror(-r));
-		else {
-			fds[0] = -EBADF;
-			vm->server->stats.registered++;
-			log_struct(LOG_INFO, IOPF_MESSAGE_VM_REGISTERED,
-				   LOG_FIELDS(LOG_FIELD_STR("VM", vm->name), LOG_FIELD_U64("VM_ID", vm->id),
-					      LOG_FIELD_I64("VMM_PID", vm->peer.pid),
-					      LOG_FIELD_U64("VMM_UID", vm->peer.uid)),
-				   "VM %s (pid %d, uid %u) registered as %" PRIu64 "; resolving its faults.",
-				   vm->name, (int)vm->peer.pid, (unsigned)vm->peer.uid, vm->id);
-			reply_ok(vm);
-			vm_store(vm);
-			resolver_kick(vm->resolver);	/* faults queued before we attached */
-		}
+		fds[0] = -EBADF;
+		vm->server->stats.registered++;
+		log_struct(LOG_INFO, IOPF_MESSAGE_VM_REGISTERED,
+			   LOG_FIELDS(LOG_FIELD_STR("VM", vm->name), LOG_FIELD_U64("VM_ID", vm->id),
+				      LOG_FIELD_I64("VMM_PID", vm->peer.pid),
+				      LOG_FIELD_U64("VMM_UID", vm->peer.uid)),
+			   "VM %s (pid %d, uid %u) registered as %" PRIu64 "; resolving its faults.",
+			   vm->name, (int)vm->peer.pid, (unsigned)vm->peer.uid, vm->id);
+		reply_ok(vm);
+		vm_store(vm);
+		resolver_kick(vm->resolver);	/* faults queued before we attached */
 	}
 	for (size_t i = 0; i < nfds; i++)
 		safe_close(fds[i]);

@@ -1,13 +1,44 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "json-util.h"
 #include "register-protocol.h"
 
 /* Above every errno Linux has: a number past it is not one. */
 #define ERRNO_MAX 4095
+
+int register_request_check(const char *payload, size_t len, size_t nfds, int msg_flags, uint64_t id,
+			   char ret_name[REGISTER_NAME_MAX + 1], const char **ret_reason)
+{
+	char name[REGISTER_NAME_MAX + 1];
+
+	if (msg_flags & MSG_TRUNC || len > REGISTER_NAME_MAX) {
+		*ret_reason = "the VM name is longer than " STRINGIFY(REGISTER_NAME_MAX) " bytes";
+		return -EMSGSIZE;
+	}
+	if (msg_flags & MSG_CTRUNC || nfds != 1) {
+		*ret_reason = "send exactly one iopf fd (SCM_RIGHTS)";
+		return -EBADMSG;
+	}
+	if (memchr(payload, '\0', len)) {
+		*ret_reason = "the VM name contains a NUL byte";
+		return -EINVAL;
+	}
+	memcpy(name, payload, len);
+	name[len] = '\0';
+	if (len == 0)
+		snprintf(name, sizeof(name), "vm%" PRIu64, id);
+	if (!register_name_is_valid(name)) {
+		*ret_reason = "invalid VM name: use letters, digits, '.', '_' and '-'";
+		return -EINVAL;
+	}
+	memcpy(ret_name, name, sizeof(name));
+	return 0;
+}
 
 bool register_name_is_valid(const char *name)
 {

@@ -33,6 +33,15 @@
  */
 bool register_name_is_valid(const char *name);
 
+/*
+ * Checks a registration message as iopfd received it: @len bytes of
+ * @payload (the name), @nfds fds, recvmsg()'s @msg_flags.  On success
+ * writes the name to serve the VM under (empty picks "vm@id").  On failure
+ * returns the negative errno to refuse with, and why in @ret_reason.
+ */
+int register_request_check(const char *payload, size_t len, size_t nfds, int msg_flags, uint64_t id,
+			   char ret_name[REGISTER_NAME_MAX + 1], const char **ret_reason);
+
 /* The answer to a registration iopfd serves; NULL when out of memory. */
 json_object *register_reply_ok_new(uint64_t id, const char *name);
 /* The answer to a refused one: @error a negative errno, @reason what was wrong. */
