@@ -90,6 +90,7 @@ g() { git -C "$src" -c user.name=iopf-harness -c user.email=iopf@localhost \
 	-c core.autocrlf=false -c advice.detachedHead=false "$@"; }
 
 start=$(date +%s)
+pristine_bzimage=
 if [ -n "$kernel_override" ]; then
 	[ -f "$out/hdr/include/linux/vfio.h" ] ||
 		die "--kernel needs the headers of a previous build in $out/hdr"
