@@ -21,6 +21,8 @@
 #   IOPF_TEST_TIMEOUT   seconds per guest test (default 120, debug flavour 300)
 #   IOPF_JOBS           make -j (default: number of CPUs)
 #   IOPF_TESTS          space-separated test names to run (default: all)
+#   IOPF_APPEND         words added to the test boots' kernel command line,
+#                       e.g. "iopf.storm_seed=N" to replay a storm
 #   IOPF_BENCH=0        do not run the benchmark (normal flavour only)
 #   IOPF_EAGER_BOOTS    boots each of pristine 6.12.117 and of the series for
 #                       the eager-path comparison (normal flavour; default 3,
@@ -88,6 +90,7 @@ g() { git -C "$src" -c user.name=iopf-harness -c user.email=iopf@localhost \
 	-c core.autocrlf=false -c advice.detachedHead=false "$@"; }
 
 start=$(date +%s)
+pristine_bzimage=
 if [ -n "$kernel_override" ]; then
 	[ -f "$out/hdr/include/linux/vfio.h" ] ||
 		die "--kernel needs the headers of a previous build in $out/hdr"
@@ -336,6 +339,7 @@ boot() {
 	append+=" console=ttyS0 panic=-1 oops=panic loglevel=7 iopf.tests=$dir iopf.min_cpus=$smp"
 	append+=" iopf.test_timeout=${IOPF_TEST_TIMEOUT:-$timeout}"
 	append+=" vfio_iommu_type1.allow_unsafe_interrupts=1"
+	[ -z "${IOPF_APPEND:-}" ] || append+=" $IOPF_APPEND"
 	log "boot $name: QEMU TCG ($smp cpu, $mem) $*, serial log $serial"
 	t0=$(date +%s)
 	qrc=$(qemu_run "$serial" "$bzimage" "$mem" "$smp" "$append" "$@")
