@@ -66,51 +66,94 @@ struct t_sd_fd {
 	const char *name;
 };
 
+/* What the child of t_iopfd_start() needs, all of it made before vfork(). */
+struct t_iopfd_spawn {
+	const struct t_sd_fd *fds;
+	int n;
+	int log_fd;
+	char *const *argv;
+	char *const *envp;	/* but LISTEN_PID, which only the child knows */
+};
+
+/*
+ * The child of vfork(): it shares the parent's memory until execve(), so it
+ * writes nothing but its own stack and fd table.
+ */
+static void __attribute__((noreturn, noinline)) t_iopfd_exec(const struct t_iopfd_spawn *a)
+{
+	char pid_var[32] = "LISTEN_PID=", digits[16], *env[72];
+	int i, j, len = strlen(pid_var);
+	pid_t pid = getpid();
+
+	for (i = 0; pid > 0; pid /= 10)
+		digits[i++] = '0' + pid % 10;
+	while (i > 0)
+		pid_var[len++] = digits[--i];
+	pid_var[len] = '\0';
+	/* dup() first: an fd may sit where another must go */
+	for (i = 0; i < a->n; i++)
+		if (fcntl(a->fds[i].fd, F_DUPFD, 100 + i) != 100 + i)
+			_exit(127);
+	for (i = 0; i < a->n; i++)
+		if (dup2(100 + i, 3 + i) < 0 || close(100 + i))
+			_exit(127);
+	if (a->log_fd >= 0 && dup2(a->log_fd, 2) < 0)
+		_exit(127);
+	for (j = 0; a->envp[j]; j++)
+		env[j] = a->envp[j];
+	env[j++] = pid_var;
+	env[j] = NULL;
+	execve(IOPFD, a->argv, env);
+	_exit(127);
+}
+
 /*
  * Starts iopfd as systemd would: @fds as LISTEN_FDS from 3 on, NOTIFY_SOCKET
  * @notify_path, the options @opts (NULL-terminated), stderr to @log_fd
- * unless it is < 0.
+ * unless it is < 0.  With vfork(), as systemd's iopfd is no fork of the
+ * VMM: a fork() would write-protect the VMM's memory for copy-on-write,
+ * which the MMU notifier takes for a change, and unmap from the IOMMU
+ * everything mapped on demand.
  */
 static inline pid_t t_iopfd_start(const struct t_sd_fd *fds, int n, const char *notify_path,
 				  const char *const *opts, int log_fd)
 {
-	char names[256] = "", count[8];
-	const char *argv[16] = { "iopfd" };
+	extern char **environ;
+	char names[256] = "LISTEN_FDNAMES=", count[32], notify[128];
+	char *argv[16] = { "iopfd" }, *envp[64];
+	struct t_iopfd_spawn a = { fds, n, log_fd, argv, envp };
+	int i, j = 0;
 	pid_t pid;
-	int i;
 
 	if (access(IOPFD, X_OK))
 		t_fail("%s is not in the initramfs", IOPFD);
 	for (i = 0; opts[i]; i++) {
 		t_check(i + 2 < (int)(sizeof(argv) / sizeof(argv[0])));
-		argv[i + 1] = opts[i];
+		argv[i + 1] = (char *)opts[i];
 	}
 	for (i = 0; i < n; i++) {
 		t_check(strlen(names) + strlen(fds[i].name) + 2 <= sizeof(names));
 		strcat(names, i ? ":" : "");
 		strcat(names, fds[i].name);
 	}
-	pid = fork();
-	t_check(pid >= 0);
-	if (pid)
-		return pid;
-	/* dup() first: an fd may sit where another must go */
-	for (i = 0; i < n; i++)
-		if (fcntl(fds[i].fd, F_DUPFD, 100 + i) != 100 + i)
-			_exit(127);
-	for (i = 0; i < n; i++)
-		if (dup2(100 + i, 3 + i) < 0)
-			_exit(127);
-	if (log_fd >= 0 && dup2(log_fd, 2) < 0)
-		_exit(127);
-	snprintf(count, sizeof(count), "%d", n);
-	setenv("LISTEN_FDS", count, 1);
-	setenv("LISTEN_FDNAMES", names, 1);
-	snprintf(names, sizeof(names), "%d", (int)getpid());
-	setenv("LISTEN_PID", names, 1);
-	setenv("NOTIFY_SOCKET", notify_path, 1);
-	execv(IOPFD, (char *const *)argv);
-	_exit(127);
+	snprintf(count, sizeof(count), "LISTEN_FDS=%d", n);
+	t_check(snprintf(notify, sizeof(notify), "NOTIFY_SOCKET=%s", notify_path) <
+		(int)sizeof(notify));
+	for (i = 0; environ[i]; i++) {
+		if (!strncmp(environ[i], "LISTEN_", 7) || !strncmp(environ[i], "NOTIFY_SOCKET=", 14))
+			continue;
+		t_check(j < 60);
+		envp[j++] = environ[i];
+	}
+	envp[j++] = count;
+	envp[j++] = names;
+	envp[j++] = notify;
+	envp[j] = NULL;
+	pid = vfork();
+	if (pid == 0)
+		t_iopfd_exec(&a);
+	t_check(pid > 0);
+	return pid;
 }
 
 /*
