@@ -12,6 +12,7 @@
 /* One static program: the suite and the parts of iopfd it drives. */
 #include "conformance.c"
 #include "backend-vfio.c"
+#include "iopf-fd.c"
 #include "ring.c"
 
 #define IOVA	0x40000000ULL
