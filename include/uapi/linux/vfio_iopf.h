@@ -201,7 +201,10 @@ struct vfio_iopf_set_resolver {
  * for a permission the range lacks) the kernel answers the fault itself
  * with its fallback window, or INVALID if that cannot be mapped either, and
  * out_result says why: a resolver bug never leaves a device waiting.  An
- * unknown or already answered cookie gives ENOENT.
+ * unknown or already answered cookie gives ENOENT.  A resolver killed in
+ * the call cannot pin: a fault it could not map is answered by the kernel's
+ * timeout work at once, with its fallback window, and its entry gets the
+ * error.
  *
  * Cookie 0, never given to a fault, makes a map-only entry
  * (VFIO_IOPF_FEATURE_MAP_AHEAD): SUCCESS with a non-empty window inside one
