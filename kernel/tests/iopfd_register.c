@@ -15,11 +15,7 @@
  *  - the VMM hangs up: iopfd detaches, takes the VM out of the fd store,
  *    and the kernel answers at once.
  */
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
-#include "iopf_mock.h"
+#include "iopfd_guest.h"
 
 /* libiopf, built in: the guest has no shared libraries (json-c links statically). */
 #include "libiopf.c"
@@ -32,90 +28,11 @@
 #define PART		(1ULL << 20)
 #define PG		4096ULL
 #define TIMEOUT_MS	"300"
-#define IOPFD		"/bin/iopfd"
 #define SOCK_PATH	"/tmp/iopfd-register"
 #define NOTIFY_PATH	"/tmp/iopfd-notify"
 #define FDNAME		"1-e2e"	/* the first VM iopfd registers, named e2e */
 
-struct sd_fd {
-	int fd;
-	const char *name;
-};
-
-/* Starts iopfd as systemd would, with @fds as LISTEN_FDS from 3 on. */
-static pid_t start_iopfd(const struct sd_fd *fds, int n)
-{
-	char names[256] = "", count[8];
-	pid_t pid;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		strcat(names, i ? ":" : "");
-		strcat(names, fds[i].name);
-	}
-	pid = fork();
-	t_check(pid >= 0);
-	if (pid)
-		return pid;
-	/* dup() first: an fd may sit where another must go */
-	for (i = 0; i < n; i++)
-		if (fcntl(fds[i].fd, F_DUPFD, 100 + i) != 100 + i)
-			_exit(127);
-	for (i = 0; i < n; i++)
-		if (dup2(100 + i, 3 + i) < 0)
-			_exit(127);
-	snprintf(count, sizeof(count), "%d", n);
-	setenv("LISTEN_FDS", count, 1);
-	setenv("LISTEN_FDNAMES", names, 1);
-	snprintf(names, sizeof(names), "%d", (int)getpid());
-	setenv("LISTEN_PID", names, 1);
-	setenv("NOTIFY_SOCKET", NOTIFY_PATH, 1);
-	execl(IOPFD, "iopfd", "--policy=adaptive", "--timeout=" TIMEOUT_MS, (char *)NULL);
-	_exit(127);
-}
-
-/* Reads notifications until one starts with @prefix; returns its fds. */
-static int notify_wait(int notify, const char *prefix, char *buf, size_t len,
-		       int *fds, int max_fds)
-{
-	char control[CMSG_SPACE(sizeof(int) * 4)];
-	struct iovec iov = { buf, len - 1 };
-	struct msghdr msg;
-	struct cmsghdr *c;
-	ssize_t n;
-	int nfds;
-
-	do {
-		memset(&msg, 0, sizeof(msg));
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = control;
-		msg.msg_controllen = sizeof(control);
-		n = recvmsg(notify, &msg, MSG_CMSG_CLOEXEC);
-		t_check(n >= 0);
-		buf[n] = '\0';
-		nfds = 0;
-		for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-			int k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-			t_check(c->cmsg_type == SCM_RIGHTS && nfds + k <= max_fds);
-			memcpy(fds + nfds, CMSG_DATA(c), k * sizeof(int));
-			nfds += k;
-		}
-	} while (strncmp(buf, prefix, strlen(prefix)));
-	return nfds;
-}
-
-static int bound_socket(int type, const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
-
-	t_check(fd >= 0);
-	strcpy(sa.sun_path, path);
-	t_check(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
-	return fd;
-}
+static const char *const iopfd_opts[] = { "--policy=adaptive", "--timeout=" TIMEOUT_MS, NULL };
 
 /* Registers the VM as "e2e", the first VM iopfd serves. */
 static struct iopf_vm *register_vm(int iopf_fd)
@@ -167,7 +84,7 @@ int main(void)
 {
 	struct vfio_iommu_type1_enable_iopf en = { .argsz = sizeof(en) };
 	struct vfio_iopf_info i0, i1, i2, i3, i4;
-	struct sd_fd passed[3];
+	struct t_sd_fd passed[3];
 	struct iopf_vm *vm;
 	char note[256];
 	int iopf_fd, second_fd, listener, notify, stored[4], status, r;
@@ -192,18 +109,18 @@ int main(void)
 	unlink(NOTIFY_PATH);
 	/* nobody listens: the VMM hears iopfd is not running */
 	t_check(iopf_register(SOCK_PATH, iopf_fd, "e2e", 30000, &vm, NULL) == -ENOENT);
-	listener = bound_socket(SOCK_SEQPACKET, SOCK_PATH);
+	listener = t_unix_socket(SOCK_SEQPACKET, SOCK_PATH, 1);
 	t_check(listen(listener, 8) == 0);
-	notify = bound_socket(SOCK_DGRAM, NOTIFY_PATH);
+	notify = t_unix_socket(SOCK_DGRAM, NOTIFY_PATH, 1);
 
 	/* socket activation: iopfd gets the listener, says READY */
-	passed[0] = (struct sd_fd){ listener, "iopfd.socket" };
-	pid = start_iopfd(passed, 1);
-	notify_wait(notify, "READY=1", note, sizeof(note), stored, 4);
+	passed[0] = (struct t_sd_fd){ listener, "iopfd.socket" };
+	pid = t_iopfd_start(passed, 1, NOTIFY_PATH, iopfd_opts, -1);
+	t_notify_wait(notify, "READY=1", note, sizeof(note), stored, 4);
 	t_check(strstr(note, "STATUS=Serving 0 VMs") != NULL);
 
 	vm = register_vm(iopf_fd);
-	t_check(notify_wait(notify, "FDSTORE=1", note, sizeof(note), stored, 4) == 2);
+	t_check(t_notify_wait(notify, "FDSTORE=1", note, sizeof(note), stored, 4) == 2);
 	t_check(strcmp(note, "FDSTORE=1\nFDNAME=" FDNAME) == 0);
 	register_again(iopf_fd);
 
@@ -225,10 +142,10 @@ int main(void)
 		(unsigned long long)(i2.out_timeouts - i1.out_timeouts));
 
 	/* restarted with the fd store: serves the VM before READY=1 */
-	passed[1] = (struct sd_fd){ stored[0], FDNAME };
-	passed[2] = (struct sd_fd){ stored[1], FDNAME };
-	pid = start_iopfd(passed, 3);
-	notify_wait(notify, "READY=1", note, sizeof(note), stored, 4);
+	passed[1] = (struct t_sd_fd){ stored[0], FDNAME };
+	passed[2] = (struct t_sd_fd){ stored[1], FDNAME };
+	pid = t_iopfd_start(passed, 3, NOTIFY_PATH, iopfd_opts, -1);
+	t_notify_wait(notify, "READY=1", note, sizeof(note), stored, 4);
 	t_check(strstr(note, "STATUS=Serving 1 VM") != NULL);
 	close(passed[1].fd);
 	close(passed[2].fd);
@@ -240,7 +157,7 @@ int main(void)
 
 	/* the VMM hangs up: iopfd detaches, the kernel answers at once */
 	vm = iopf_unregister(vm);
-	notify_wait(notify, "FDSTOREREMOVE=1", note, sizeof(note), stored, 4);
+	t_notify_wait(notify, "FDSTOREREMOVE=1", note, sizeof(note), stored, 4);
 	t_check(strcmp(note, "FDSTOREREMOVE=1\nFDNAME=" FDNAME) == 0);
 	dma_part(&v, mem, 3);
 	i4 = t_iopf_info(iopf_fd);
