@@ -3,10 +3,12 @@
  * Description: the pinned-memory budget holds at every step, releases the
  * oldest chunks first and never one in flight, gives a chunk re-faulted
  * soon after its release a second chance, and shrinks a window rather than
- * refuse a fault its page.
+ * refuse a fault its page.  What it remembers is bounded, and so is the
+ * queue of ranges to map ahead.
  */
 #include <string.h>
 
+#include "ahead.h"
 #include "budget.h"
 #include "check-helpers.h"
 
@@ -265,7 +267,75 @@ START_TEST(refuses_a_zero_budget)
 }
 END_TEST
 
+/* Releases chunk after chunk with room for one: a re-fault is known for the last BUDGET_GHOSTS. */
+START_TEST(remembers_a_bounded_number_of_releases)
+{
+	_cleanup_(budget_freep) struct budget *b = NULL;
+	const struct iopf_window *rel;
+	struct budget_stats st;
+	struct iopf_window w;
+	const uint64_t last = BUDGET_GHOSTS + 1;
+
+	ck_assert_int_eq(budget_new(BUDGET_CHUNK_PAGES, &b), 0);
+	/* chunks 0 .. last - 1 released, last pinned: chunk 0 is one too many to remember */
+	for (uint64_t c = 0; c <= last; c++) {
+		budget_batch_begin(b);
+		w = win(c * BUDGET_CHUNK_PAGES, BUDGET_CHUNK_PAGES);
+		ck_assert_uint_eq(admit(b, c * BUDGET_CHUNK_PAGES, &w, &rel), c > 0);
+	}
+	budget_get_stats(b, &st);
+	ck_assert_uint_eq(st.released_pages, last * BUDGET_CHUNK_PAGES);
+	ck_assert_uint_eq(st.refaults, 0);
+	/* forgotten: not a re-fault */
+	budget_batch_begin(b);
+	w = win(0, BUDGET_CHUNK_PAGES);
+	admit(b, 0, &w, &rel);
+	budget_get_stats(b, &st);
+	ck_assert_uint_eq(st.refaults, 0);
+	/*
+	 * Each release forgets the oldest: chunk 1 went to remember chunk
+	 * last, chunk 2 to remember chunk 0, and chunk 3 goes to remember
+	 * chunk 1 when chunk 4 is admitted; chunk 4 is still remembered.
+	 */
+	budget_batch_begin(b);
+	w = win(BUDGET_CHUNK_PAGES, BUDGET_CHUNK_PAGES);
+	admit(b, BUDGET_CHUNK_PAGES, &w, &rel);
+	budget_get_stats(b, &st);
+	ck_assert_uint_eq(st.refaults, 0);
+	budget_batch_begin(b);
+	w = win(4 * BUDGET_CHUNK_PAGES, BUDGET_CHUNK_PAGES);
+	admit(b, 4 * BUDGET_CHUNK_PAGES, &w, &rel);
+	budget_get_stats(b, &st);
+	ck_assert_uint_eq(st.refaults, 1);
+	ck_assert_uint_eq(st.pinned_pages, BUDGET_CHUNK_PAGES);
+}
+END_TEST
+
+/* The map-ahead queue keeps the newest AHEAD_RANGES_MAX ranges and counts the ones dropped. */
+START_TEST(map_ahead_queue_is_bounded)
+{
+	struct ahead a = { 0 };
+	struct iopf_window w;
+
+	for (uint64_t i = 0; i < AHEAD_RANGES_MAX + 10; i++)
+		ck_assert_int_eq(ahead_push(&a, i * CHUNK, PAGE), 0);
+	ck_assert_uint_eq(a.len, AHEAD_RANGES_MAX);
+	ck_assert_uint_le(a.max, AHEAD_RANGES_MAX);
+	ck_assert_uint_eq(a.dropped, 10);
+	/* the oldest went: the first left is range 10, the last the newest */
+	ck_assert(ahead_take(&a, CHUNK, &w));
+	ck_assert_uint_eq(w.iova, 10 * CHUNK);
+	ck_assert_uint_eq(w.size, PAGE);
+	for (uint64_t i = 11; i < AHEAD_RANGES_MAX + 10; i++) {
+		ck_assert(ahead_take(&a, CHUNK, &w));
+		ck_assert_uint_eq(w.iova, i * CHUNK);
+	}
+	ck_assert(!ahead_take(&a, CHUNK, &w));
+	ahead_done(&a);
+}
+END_TEST
+
 TEST_MAIN("budget", holds_at_every_step, releases_the_oldest_chunk_first, merges_adjacent_releases,
 	  does_not_merge_across_the_top, a_quick_refault_earns_a_second_chance, second_chances_do_not_block_release,
 	  shrinks_rather_than_refuse_a_page,
-	  refuses_a_zero_budget)
+	  refuses_a_zero_budget, remembers_a_bounded_number_of_releases, map_ahead_queue_is_bounded)

@@ -6,6 +6,7 @@
  * line overrides the daemon's file, and each value knows where it came from.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -243,5 +244,49 @@ START_TEST(fault_rules_in_file_order)
 }
 END_TEST
 
+/* Rules of @n copies of @rule, as a policies.d file. */
+static char *rules_text(const char *rule, unsigned n)
+{
+	size_t len = strlen(rule) + 2;
+	char *text = malloc(n * len + 3), *p = text;
+
+	ck_assert_ptr_nonnull(text);
+	*p++ = '[';
+	for (unsigned i = 0; i < n; i++)
+		p += sprintf(p, "%s%s", i ? "," : "", rule);
+	strcpy(p, "]");
+	return text;
+}
+
+/* iopfd.json(5): 64 rules by device or range per VM, 4096 rules in all. */
+START_TEST(rule_counts_are_bounded)
+{
+	_cleanup_free_ char *fault_ok = rules_text("{\"vm\":\"a\",\"device\":\"d\"}", FAULT_RULES_MAX);
+	_cleanup_free_ char *fault_over = rules_text("{\"vm\":\"a\",\"device\":\"d\"}", FAULT_RULES_MAX + 1);
+	_cleanup_free_ char *all_ok = rules_text("{\"vm\":\"a\",\"batch\":8}", CONF_RULES_MAX);
+	_cleanup_free_ char *all_over = rules_text("{\"vm\":\"a\",\"batch\":8}", CONF_RULES_MAX + 1);
+	_cleanup_(conf_freep) struct conf *c = NULL;
+	struct fault_rules rules;
+	char error[CONF_ERROR_MAX];
+
+	ck_assert_int_eq(conf_new_default(&c), 0);
+	ck_assert_int_eq(parse(c, "f.json", fault_ok, true, error), 0);
+	conf_vm_fault_rules(c, "a", &rules);
+	ck_assert_uint_eq(rules.n, FAULT_RULES_MAX);
+	/* the 65th, in the same file or the next one */
+	expect_error(fault_over, true, "f.json:1:");
+	ck_assert_int_eq(parse(c, "g.json", "[{\"vm\":\"b\",\"iova\":\"0x1000\",\"size\":4096}]",
+			       true, error), -EINVAL);
+	ck_assert_msg(strstr(error, "g.json:1:2: more than 64 rules with"), "got '%s'", error);
+
+	c = conf_free(c);
+	ck_assert_int_eq(conf_new_default(&c), 0);
+	ck_assert_int_eq(parse(c, "f.json", all_ok, true, error), 0);
+	ck_assert_int_eq(parse(c, "g.json", "[{\"vm\":\"b\"}]", true, error), -EINVAL);
+	ck_assert_msg(strstr(error, "g.json:1:2: more than 4096 rules in all"), "got '%s'", error);
+	expect_error(all_over, true, "f.json:1:");
+}
+END_TEST
+
 TEST_MAIN("conf", fault_rules_in_file_order, errors_name_the_position, no_file_means_defaults, rules_command_line_and_origins,
-	  oversized_file_is_refused)
+	  oversized_file_is_refused, rule_counts_are_bounded)

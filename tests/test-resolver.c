@@ -252,6 +252,38 @@ START_TEST(drains_a_bounded_number_of_records_then_yields)
 }
 END_TEST
 
+/* The record at ring index @pos, as the VMM can write it. */
+static struct vfio_iopf_fault *record_at(struct harness *h, uint32_t pos)
+{
+	struct iopf_ring *ring = &h->resolver->ring;
+
+	return (struct vfio_iopf_fault *)(ring->records + (size_t)(pos & ring->mask) * ring->record_size);
+}
+
+/*
+ * Device ids come from the ring: past RESOLVER_DEVICES_MAX a fault is
+ * still answered, decided without history, and tracks nothing.
+ */
+START_TEST(tracks_a_bounded_number_of_devices)
+{
+	const uint32_t ids[] = { RESOLVER_DEVICES_MAX, UINT32_MAX, RESOLVER_DEVICES_MAX - 1 };
+	struct harness h;
+
+	setup_devices(&h, 64, 3, 5000, 0, 0);
+	fault_devices(&h, 3, 0);
+	for (uint32_t i = 0; i < 3; i++)
+		record_at(&h, h.resolver->head + i)->dev_id = ids[i];
+	ck_assert_int_eq(resolver_drain(h.resolver), 3);
+	wait_devices(&h, 3);
+	ck_assert_uint_eq(h.resolver->stats.faults, 3);
+	ck_assert_uint_eq(h.resolver->stats.errors, 0);
+	ck_assert_uint_eq(h.resolver->stats.bad_records, 0);
+	/* the last id is the highest one tracked */
+	ck_assert_uint_eq(h.resolver->ndevices, RESOLVER_DEVICES_MAX);
+	teardown(&h);
+}
+END_TEST
+
 /* Calls that fail transiently or stop short are made again for what is left. */
 START_TEST(retries_what_a_resolve_call_left_undone)
 {
@@ -315,4 +347,5 @@ END_TEST
 
 TEST_MAIN("resolver", a_refused_entry_makes_the_next_windows_cautious, retries_what_a_resolve_call_left_undone,
 	  leaves_faults_to_the_kernel_when_retries_run_out, stops_serving_an_unusable_fd, refuses_a_producer_index_behind_or_too_far_ahead,
-	  keeps_its_own_consumer_index, drains_a_bounded_number_of_records_then_yields)
+	  keeps_its_own_consumer_index, drains_a_bounded_number_of_records_then_yields,
+	  tracks_a_bounded_number_of_devices)
