@@ -18,6 +18,8 @@
 
 #define GIB (UINT64_C(1) << 30)
 #define MIB_PAGES 256.0
+/* device time after which the idle-reclaim rows release memory: about a phase of the phases workload */
+#define IDLE_RECLAIM_MS 60
 #define TARGET 1.25
 #define SWEEP_MAX 2048u
 
@@ -194,6 +196,12 @@ static int table(const struct shape *s)
 		return -1;
 	snprintf(budget_name, sizeof(budget_name), "auto,%" PRIu64 "M", c.budget_pages >> 8);
 	row(budget_name, &early);
+	/* Idle reclaim instead: what no fault used for IDLE_RECLAIM_MS goes */
+	c = config(s, policies[4]);
+	c.idle_reclaim_us = IDLE_RECLAIM_MS * 1e3;
+	if (run(&c, &early) < 0)
+		return -1;
+	row("auto,idle:" STRINGIFY(IDLE_RECLAIM_MS) "ms", &early);
 	c = config(s, policies[4]);
 	c.static_pinning = true;
 	if (run(&c, &r[5]) < 0)
@@ -323,9 +331,11 @@ int main(int argc, char **argv)
 	       "   %u pages a call while no fault waits\n"
 	       "   %.2f us + %.2f us per page newly pinned, plus %.0f us per resolver wake-up;\n"
 	       "   messages are fresh 1 MiB ones; mean pinned is over the device time; auto,NM: with a\n"
-	       "   budget of N MiB (1.25x the hot set for phases, else half of what auto pins)\n\n",
+	       "   budget of N MiB (1.25x the hot set for phases, else half of what auto pins);\n"
+	       "   auto,idle: with no budget, what no fault used for %u ms of device time released\n"
+	       "   (unpinning charged to the resolver like pinning)\n\n",
 	       cost.device_bytes_per_us * 1e6 / (double)GIB, MODEL_AHEAD_CHUNK - 1, MODEL_AHEAD_CHUNK,
-	       cost.fault_us, cost.page_us, cost.wakeup_us);
+	       cost.fault_us, cost.page_us, cost.wakeup_us, IDLE_RECLAIM_MS);
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		if (plot_open(plot_dir, kinds[k]) < 0)
 			return 1;

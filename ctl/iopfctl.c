@@ -146,7 +146,8 @@ static void print_openmetrics(json_object *r)
 {
 	static const char *const counters[] = {
 		"faults", "resolve_calls", "pages_requested", "errors", "stale", "bad_records",
-		"retries", "abandoned", "released_bytes", "release_errors", "ahead_bytes", "cautious",
+		"retries", "abandoned", "released_bytes", "reclaimed_bytes", "release_errors", "ahead_bytes",
+		"cautious",
 	};
 	json_object *vms = json_object_object_get(r, "vms");
 

@@ -14,6 +14,7 @@ struct chunk {
 	uint64_t key;          /* first page / BUDGET_CHUNK_PAGES */
 	uint32_t prev, next;   /* in the use list, or the ghost list; next links free entries */
 	uint32_t batch;        /* the batch that last admitted it */
+	uint64_t used_ns;      /* when that batch began */
 	uint16_t mask;         /* its pages we had mapped; 0 for a ghost */
 	bool ghost;            /* released, remembered to spot a quick re-fault */
 	bool second_chance;    /* re-faulted after its release: skipped once when oldest */
@@ -27,6 +28,7 @@ struct list {
 struct budget {
 	uint64_t limit;
 	uint32_t batch;
+	uint64_t batch_ns;     /* when this batch began */
 	struct chunk *pool;
 	uint32_t pool_len, pool_max, free_head;
 	uint32_t *slots;       /* open addressing: pool index + 1, 0 for empty */
@@ -70,9 +72,10 @@ struct budget *budget_free(struct budget *b)
 	return NULL;
 }
 
-void budget_batch_begin(struct budget *b)
+void budget_batch_begin(struct budget *b, uint64_t now_ns)
 {
 	b->batch++;
+	b->batch_ns = now_ns;
 }
 
 void budget_get_stats(const struct budget *b, struct budget_stats *ret)
@@ -267,6 +270,28 @@ static int release_add(struct budget *b, uint64_t key)
 	return 0;
 }
 
+/* Moves mapped chunk @i to the released ones; false if the release list cannot grow. */
+static bool release_chunk(struct budget *b, uint32_t i)
+{
+	struct chunk *c = &b->pool[i];
+
+	if (release_add(b, c->key) < 0)
+		return false;
+	b->stats.pinned_pages -= (uint64_t)__builtin_popcount(c->mask);
+	b->stats.released_pages += (uint64_t)__builtin_popcount(c->mask);
+	list_del(b, &b->lru, i);
+	c->mask = 0;
+	c->ghost = true;
+	list_add_tail(b, &b->ghosts, i);
+	if (b->ghosts.len > BUDGET_GHOSTS) {
+		uint32_t oldest = b->ghosts.head;
+
+		list_del(b, &b->ghosts, oldest);
+		entry_free(b, oldest);
+	}
+	return true;
+}
+
 /*
  * Releases the oldest chunk that is neither in flight (admitted by this
  * batch) nor inside [first, end); false if there is none.
@@ -292,21 +317,7 @@ static bool release_oldest(struct budget *b, uint64_t first, uint64_t end)
 			i = next;
 			continue;
 		}
-		if (release_add(b, c->key) < 0)
-			return false;
-		b->stats.pinned_pages -= (uint64_t)__builtin_popcount(c->mask);
-		b->stats.released_pages += (uint64_t)__builtin_popcount(c->mask);
-		list_del(b, &b->lru, i);
-		c->mask = 0;
-		c->ghost = true;
-		list_add_tail(b, &b->ghosts, i);
-		if (b->ghosts.len > BUDGET_GHOSTS) {
-			uint32_t oldest = b->ghosts.head;
-
-			list_del(b, &b->ghosts, oldest);
-			entry_free(b, oldest);
-		}
-		return true;
+		return release_chunk(b, i);
 	}
 	return false;
 }
@@ -358,6 +369,7 @@ int budget_admit(struct budget *b, uint64_t iova, struct iopf_window *w,
 		}
 		b->pool[i].mask |= chunk_bits(key, first, end);
 		b->pool[i].batch = b->batch;
+		b->pool[i].used_ns = b->batch_ns;
 		list_add_tail(b, &b->lru, i);
 	}
 	b->stats.pinned_pages += need;
@@ -365,4 +377,24 @@ int budget_admit(struct budget *b, uint64_t iova, struct iopf_window *w,
 	*ret_release = b->release;
 	*ret_nrelease = b->nrelease;
 	return 0;
+}
+
+void budget_release_idle(struct budget *b, uint64_t before_ns, const struct iopf_window **ret_release,
+			 size_t *ret_nrelease)
+{
+	b->nrelease = 0;
+	/*
+	 * Oldest use first, up to the first chunk used since: one moved back
+	 * for its second chance may hide idle ones behind it until a later call.
+	 */
+	while (b->lru.head != NIL) {
+		const struct chunk *c = &b->pool[b->lru.head];
+		uint64_t pages = (uint64_t)__builtin_popcount(c->mask);
+
+		if (c->used_ns >= before_ns || c->batch == b->batch || !release_chunk(b, b->lru.head))
+			break;
+		b->stats.idle_released_pages += pages;
+	}
+	*ret_release = b->release;
+	*ret_nrelease = b->nrelease;
 }

@@ -15,7 +15,8 @@
  * are not released before the next batch begins, so no window is released
  * while the fault it was mapped for waits.  A fault always gets its own
  * page: if nothing can be released the window shrinks, to its chunk, then
- * to the page.
+ * to the page.  Idle reclaim releases, with no limit to reach, what has not
+ * been faulted on for a while.
  */
 
 #include <stdbool.h>
@@ -32,6 +33,7 @@ struct budget_stats {
 	uint64_t pinned_pages;     /* now */
 	uint64_t peak_pinned_pages;
 	uint64_t released_pages;   /* pages of the chunks released */
+	uint64_t idle_released_pages; /* of those, released for being idle */
 	uint64_t refaults;         /* chunks mapped again while remembered as released */
 	uint64_t shrunk;           /* windows cut to fit */
 };
@@ -49,8 +51,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct budget *, budget_free);
  */
 void budget_set_limit(struct budget *b, uint64_t limit_pages);
 
-/* A new batch: the chunks the last one admitted may be released again. */
-void budget_batch_begin(struct budget *b);
+/*
+ * A new batch, at @now_ns (any clock, the same for budget_release_idle()):
+ * the chunks the last one admitted may be released again.
+ */
+void budget_batch_begin(struct budget *b, uint64_t now_ns);
 
 /*
  * Fits @w, the window for a fault at @iova, into the budget, and counts its
@@ -61,5 +66,14 @@ void budget_batch_begin(struct budget *b);
  */
 int budget_admit(struct budget *b, uint64_t iova, struct iopf_window *w,
 		 const struct iopf_window **ret_release, size_t *ret_nrelease);
+
+/*
+ * Idle reclaim: releases the chunks no batch has admitted since
+ * @before_ns, oldest first, none of the current batch's.  The ranges are
+ * returned as by budget_admit(); out of memory for the list, it stops
+ * early and returns what it has.
+ */
+void budget_release_idle(struct budget *b, uint64_t before_ns, const struct iopf_window **ret_release,
+			 size_t *ret_nrelease);
 
 void budget_get_stats(const struct budget *b, struct budget_stats *ret);

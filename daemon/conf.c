@@ -20,6 +20,7 @@ static const char *const setting_names[_CONF_SETTING_MAX] = {
 	[CONF_BATCH] = "batch",
 	[CONF_BUDGET] = "budget",
 	[CONF_MAP_AHEAD] = "map_ahead",
+	[CONF_IDLE_RECLAIM] = "idle_reclaim",
 };
 
 const char *conf_setting_name(enum conf_setting s)
@@ -149,6 +150,12 @@ static int parse_setting(struct parser *p, json_object *obj, const char *key, js
 			return fail(p, pos, "\"map_ahead\": expected true or false");
 		s->resolver.no_map_ahead = !json_object_get_boolean(v);
 		break;
+	case CONF_IDLE_RECLAIM:
+		r = parse_u64_value(p, obj, key, v, false, CONF_IDLE_RECLAIM_MAX_S, &n);
+		if (r < 0)
+			return r;
+		s->resolver.idle_reclaim_s = (uint32_t)n;
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -199,8 +206,8 @@ static int parse_daemon(struct parser *p, json_object *root)
 			p->conf->control_group_origin = origin_of(p, pos);
 			continue;
 		}
-		return unknown_key(p, root, key, "\"policy\", \"batch\", \"budget\", \"map_ahead\" or "
-				   "\"control_group\"");
+		return unknown_key(p, root, key, "\"policy\", \"batch\", \"budget\", \"map_ahead\", "
+				   "\"idle_reclaim\" or \"control_group\"");
 	}
 	p->conf->defaults = s;
 	return 0;
@@ -318,7 +325,7 @@ static int parse_rule(struct parser *p, json_object *obj, struct json_pos pos)
 			continue;
 		if (!streq(key, "vm"))
 			return unknown_key(p, obj, key,
-					   "\"vm\", \"policy\", \"batch\", \"budget\", \"map_ahead\", "
+					   "\"vm\", \"policy\", \"batch\", \"budget\", \"map_ahead\", \"idle_reclaim\", "
 					   "\"device\", \"iova\", \"size\" or \"fault\"");
 		if (!json_object_is_type(v, json_type_string) || !*json_object_get_string(v) ||
 		    json_object_get_string_len(v) > 255)
@@ -523,6 +530,9 @@ static void copy_setting(struct conf_settings *into, const struct conf_settings 
 	case CONF_MAP_AHEAD:
 		into->resolver.no_map_ahead = from->resolver.no_map_ahead;
 		break;
+	case CONF_IDLE_RECLAIM:
+		into->resolver.idle_reclaim_s = from->resolver.idle_reclaim_s;
+		break;
 	default:
 		return;
 	}
@@ -576,6 +586,8 @@ static json_object *setting_value_to_json(const struct conf_settings *s, enum co
 		return json_object_new_uint64(s->resolver.budget_pages << IOPF_PAGE_SHIFT);
 	case CONF_MAP_AHEAD:
 		return json_object_new_boolean(!s->resolver.no_map_ahead);
+	case CONF_IDLE_RECLAIM:
+		return json_object_new_uint64(s->resolver.idle_reclaim_s);
 	default:
 		return NULL;
 	}

@@ -29,12 +29,14 @@
 #define CONF_RULES_MAX 4096u
 #define CONF_ERROR_MAX 512
 #define CONF_GROUP_MAX 64
+#define CONF_IDLE_RECLAIM_MAX_S (7u * 24 * 3600)  /* a week */
 
 enum conf_setting {
 	CONF_POLICY,
 	CONF_BATCH,
 	CONF_BUDGET,
 	CONF_MAP_AHEAD,
+	CONF_IDLE_RECLAIM,
 	_CONF_SETTING_MAX,
 };
 

@@ -194,6 +194,7 @@ static int add_vm_counters(json_object *obj, const struct manager_vm *vm)
 		{ "retries", s->retries },
 		{ "abandoned", s->abandoned },
 		{ "released_bytes", s->released },
+		{ "reclaimed_bytes", s->reclaimed },
 		{ "release_errors", s->release_errors },
 		{ "ahead_bytes", s->ahead_bytes },
 		{ "cautious", s->cautious },

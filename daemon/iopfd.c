@@ -64,6 +64,8 @@ static void help(void)
 	       "      --budget=SIZE         pin at most SIZE on demand per VM, releasing the\n"
 	       "                            least recently faulted memory first (default none)\n"
 	       "      --no-map-ahead        pin a fault's whole window before answering it\n"
+	       "      --idle-reclaim=SEC    release what no fault has used for SEC seconds\n"
+	       "                            (default 0: never)\n"
 	       "      --timeout=MS          kernel waits this long for iopfd (default 1000)\n"
 	       "  -c, --config-dir=DIR      read iopfd.json and policies.d/ there (default %s)\n"
 	       "      --control=PATH        serve iopfctl on this socket (iopfd-control.socket: %s)\n"
@@ -127,6 +129,7 @@ enum {
 	ARG_SEED,
 	ARG_PIN_LIMIT,
 	ARG_BUDGET,
+	ARG_IDLE_RECLAIM,
 	ARG_NO_MAP_AHEAD,
 	ARG_FALLBACK_PAGES,
 	ARG_RING_ENTRIES,
@@ -163,6 +166,7 @@ static const struct option options[] = {
 	{ "fallback-pages", required_argument, NULL, ARG_FALLBACK_PAGES },
 	{ "batch", required_argument, NULL, 'b' },
 	{ "budget", required_argument, NULL, ARG_BUDGET },
+	{ "idle-reclaim", required_argument, NULL, ARG_IDLE_RECLAIM },
 	{ "no-map-ahead", no_argument, NULL, ARG_NO_MAP_AHEAD },
 	{ "ring-entries", required_argument, NULL, ARG_RING_ENTRIES },
 	{ "timeout", required_argument, NULL, ARG_TIMEOUT },
@@ -345,6 +349,9 @@ static int parse_option(int c, const char *value)
 	case ARG_NO_MAP_AHEAD:
 		o->resolver.no_map_ahead = true;
 		return 0;
+	case ARG_IDLE_RECLAIM:
+		r = parse_u32(value, CONF_IDLE_RECLAIM_MAX_S, &o->resolver.idle_reclaim_s);
+		break;
 	case ARG_FALLBACK_PAGES:
 		r = parse_u32(value, 1u << 20, &o->sim.fallback_pages);
 		break;
@@ -363,7 +370,8 @@ static int parse_option(int c, const char *value)
 		return -EINVAL;
 	}
 	/* Counts of things: zero is never meaningful. */
-	if (r >= 0 && value[0] == '0' && c != ARG_SEED && c != ARG_TIMEOUT && c != ARG_MESSAGES)
+	if (r >= 0 && value[0] == '0' && c != ARG_SEED && c != ARG_TIMEOUT && c != ARG_MESSAGES &&
+	    c != ARG_IDLE_RECLAIM)
 		r = -EINVAL;
 	if (r < 0)
 		return usage_error("invalid --%s '%s'", option_name(c), value);
@@ -377,6 +385,7 @@ static bool is_simulation_option(int c)
 	case 'b':
 	case ARG_BUDGET:
 	case ARG_NO_MAP_AHEAD:
+	case ARG_IDLE_RECLAIM:
 	case ARG_TIMEOUT:
 	case ARG_IOPF_FD:
 	case ARG_READY_FD:
@@ -448,6 +457,9 @@ static void note_command_line(int c)
 		break;
 	case ARG_NO_MAP_AHEAD:
 		s = CONF_MAP_AHEAD;
+		break;
+	case ARG_IDLE_RECLAIM:
+		s = CONF_IDLE_RECLAIM;
 		break;
 	default:
 		return;

@@ -81,10 +81,16 @@ void manager_notify_status(struct manager *m, const char *prefix)
 	sd_notifyf(false, "%sSTATUS=%s", prefix, status);
 }
 
+/* Every MANAGER_STATUS_PERIOD_S: STATUS=, and idle reclaim for the VMs that want it. */
 static int on_status_tick(struct loop *l, struct loop_source *src)
 {
+	struct manager *m = src->userdata;
+	uint64_t now = now_ns();
+
 	(void)l;
-	manager_notify_status(src->userdata, "");
+	manager_notify_status(m, "");
+	for (size_t i = 0; i < m->nvms; i++)
+		resolver_reclaim_idle(m->vms[i]->resolver, now);
 	return 0;
 }
 

@@ -297,6 +297,24 @@ static int fit_budget(struct model *m, uint32_t vm, uint64_t page, uint64_t *fir
 	return 0;
 }
 
+/*
+ * Idle reclaim, as iopfd does it between batches (charged to this batch: it
+ * keeps the resolver from the next one as long).
+ */
+static void reclaim_idle(struct model *m, uint32_t vm, double *t, double start)
+{
+	const struct iopf_window *rel;
+	size_t n;
+
+	if (!m->config->idle_reclaim_us || start < m->config->idle_reclaim_us)
+		return;
+	budget_release_idle(m->budgets[vm], (uint64_t)((start - m->config->idle_reclaim_us) * 1e3),
+			    &rel, &n);
+	for (size_t i = 0; i < n; i++)
+		*t = release_pages(m, rel[i].iova >> IOPF_PAGE_SHIFT, rel[i].size >> IOPF_PAGE_SHIFT, *t,
+				   start);
+}
+
 /* The policy's window for the fault of @f, as pages. */
 static void fault_window(struct model *m, const struct fault_ref *f, uint64_t *ret_first,
 			 uint64_t *ret_pages)
@@ -332,8 +350,10 @@ static int take(struct model *m, double at)
 	int r;
 
 	m->result.batches++;
-	for (uint32_t i = 0; m->budgets && i < m->nvms; i++)
-		budget_batch_begin(m->budgets[i]);
+	for (uint32_t i = 0; m->budgets && i < m->nvms; i++) {
+		budget_batch_begin(m->budgets[i], (uint64_t)(at * 1e3));   /* us to ns */
+		reclaim_idle(m, i, &t, at);
+	}
 	for (uint32_t i = 0; i < m->ndevs; i++)
 		m->batch_faults[i] = 0;
 	for (uint32_t i = 0; i < n; i++)
@@ -411,7 +431,9 @@ static int validate(const struct model_config *c)
 	    !(k->wakeup_us >= 0))
 		return -EINVAL;
 	/* Map-ahead would map what the budget released: not modelled together. */
-	if (c->budget_pages && (c->answer_early || c->static_pinning))
+	if ((c->budget_pages || c->idle_reclaim_us) && (c->answer_early || c->static_pinning))
+		return -EINVAL;
+	if (!(c->idle_reclaim_us >= 0))
 		return -EINVAL;
 	return 0;
 }
@@ -486,12 +508,12 @@ static int model_new(const struct model_config *c, struct model **ret)
 	if (!m->mapped_at || !m->touched || !m->released || !m->devs || !m->policy_state || !m->batch_faults || !m->vm_pinned || !m->heap ||
 	    !m->queue)
 		return -ENOMEM;
-	if (c->budget_pages) {
+	if (c->budget_pages || c->idle_reclaim_us) {
 		m->budgets = calloc(m->nvms, sizeof(*m->budgets));
 		if (!m->budgets)
 			return -ENOMEM;
 		for (uint32_t i = 0; i < m->nvms; i++) {
-			r = budget_new(c->budget_pages, &m->budgets[i]);
+			r = budget_new(c->budget_pages ? c->budget_pages : UINT64_MAX, &m->budgets[i]);
 			if (r < 0)
 				return r;
 		}

@@ -60,6 +60,7 @@ struct model_config {
 	bool static_pinning;             /* everything pinned and mapped up front, no faults */
 	bool answer_early;               /* answer once the faulting page is mapped, map the rest after */
 	uint64_t budget_pages;           /* pinned-memory budget of each VM (budget.h); 0 = none */
+	double idle_reclaim_us;          /* release what no fault used for this long; 0 = never */
 	struct cost_model cost;
 };
 
@@ -71,7 +72,7 @@ struct model_result {
 	uint64_t batches;            /* resolver wake-ups */
 	uint64_t touched_pages;      /* distinct pages accessed */
 	uint64_t mapped_pages;
-	uint64_t released_pages;     /* unmapped and unpinned to keep to the budget */
+	uint64_t released_pages;     /* unmapped and unpinned: for the budget, or idle */
 	uint64_t refaults;           /* faults on pages released before */
 	uint64_t peak_pinned_pages;  /* of all VMs together */
 	uint64_t peak_vm_pinned_pages; /* of the VM that pinned most */

@@ -73,6 +73,13 @@ void simulate_report(FILE *f, const struct simulate_options *o, const struct sim
 			format_bytes(released, sizeof(released), r->resolver.released),
 			r->resolver.release_errors ? " (some releases failed)" : "");
 	}
+	if (r->resolver.reclaimed) {
+		char reclaimed[32];
+
+		fprintf(f, "  idle reclaim    %s released, unused for %us\n",
+			format_bytes(reclaimed, sizeof(reclaimed), r->resolver.reclaimed),
+			o->resolver.idle_reclaim_s);
+	}
 	if (r->resolver.ahead_bytes) {
 		char ahead[32];
 
@@ -115,6 +122,7 @@ int simulate_report_json(FILE *f, const struct simulate_options *o, const struct
 		{ "pin_limit_pages", o->sim.pin_limit_pages },
 		{ "budget_pages", o->resolver.budget_pages },
 		{ "released_bytes", r->resolver.released },
+		{ "reclaimed_bytes", r->resolver.reclaimed },
 		{ "release_errors", r->resolver.release_errors },
 		{ "ahead_bytes", r->resolver.ahead_bytes },
 		{ "double_maps", s->double_maps },

@@ -10,12 +10,29 @@
 #include "log.h"
 #include "macro.h"
 #include "resolver.h"
+#include "time-util.h"
 
 static uint32_t backend_features(const struct iopf_backend *backend)
 {
 	struct vfio_iopf_info info = { .argsz = sizeof(info) };
 
 	return backend->ops->info(backend->data, &info) < 0 ? 0 : info.out_features;
+}
+
+/*
+ * A budget, or idle reclaim, needs to know what is pinned: the budget's
+ * bookkeeping, with no limit for idle reclaim alone.  Once made it stays,
+ * so that a limit set later knows what was pinned before it.
+ */
+static int track_pins(struct resolver *r, const struct resolver_config *config)
+{
+	uint64_t limit = config->budget_pages ? config->budget_pages : UINT64_MAX;
+
+	if (r->budget)
+		budget_set_limit(r->budget, limit);
+	else if (config->budget_pages || config->idle_reclaim_s)
+		return budget_new(limit, &r->budget);
+	return 0;
 }
 
 int resolver_new(const struct iopf_backend *backend, const struct resolver_config *config,
@@ -42,11 +59,9 @@ int resolver_new(const struct iopf_backend *backend, const struct resolver_confi
 		e = -ENOMEM;
 		goto fail;
 	}
-	if (config->budget_pages) {
-		e = budget_new(config->budget_pages, &r->budget);
-		if (e < 0)
-			goto fail;
-	}
+	e = track_pins(r, config);
+	if (e < 0)
+		goto fail;
 
 	r->ring_len = backend->ring.mmap_size;
 	r->ring_mem = mmap(NULL, r->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED, backend->ring_fd, 0);
@@ -93,21 +108,18 @@ fail:
 
 int resolver_set_config(struct resolver *r, const struct resolver_config *config)
 {
+	int e;
+
 	if (config->batch_max == 0 || config->batch_max > VFIO_IOPF_RESOLVE_MAX)
 		return -EINVAL;
-	if (config->budget_pages && !r->budget) {
-		int e = budget_new(config->budget_pages, &r->budget);
-
-		if (e < 0)
-			return e;
-	} else if (r->budget) {
-		/* Without a limit the budget still tracks what it saw pinned, for a later one. */
-		budget_set_limit(r->budget, config->budget_pages ? config->budget_pages : UINT64_MAX);
-	}
+	e = track_pins(r, config);
+	if (e < 0)
+		return e;
 	r->config.policy = config->policy;
 	r->config.batch_max = config->batch_max;
 	r->config.budget_pages = config->budget_pages;
 	r->config.no_map_ahead = config->no_map_ahead;
+	r->config.idle_reclaim_s = config->idle_reclaim_s;
 	r->map_ahead = !config->no_map_ahead && !config->budget_pages &&
 		       (r->features & VFIO_IOPF_FEATURE_MAP_AHEAD);
 	return 0;
@@ -216,6 +228,34 @@ static struct iopf_window clip_window(struct iopf_window whole, const struct iop
 }
 
 /*
+ * Releases @n ranges (@why says why, for the log); returns the bytes the
+ * kernel released.  A release that fails leaves those pages pinned.
+ */
+static uint64_t release_ranges(struct resolver *r, const struct iopf_window *rel, size_t n,
+			       const char *why)
+{
+	uint64_t released = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct vfio_iopf_release arg = {
+			.argsz = sizeof(arg),
+			.iova = rel[i].iova,
+			.size = rel[i].size,
+		};
+		int e = r->backend.ops->release(r->backend.data, &arg);
+
+		if (e < 0) {
+			r->stats.release_errors++;
+			log_ratelimit_warning_errno(e, "Failed to release 0x%" PRIx64 "+0x%" PRIx64 " %s: %m",
+						    rel[i].iova, rel[i].size, why);
+		} else {
+			released += arg.out_released;
+		}
+	}
+	return released;
+}
+
+/*
  * Makes room for @w, which may shrink: releases what the budget says to,
  * before the batch maps anything.  A release that fails leaves those pages
  * pinned; the kernel's accounting (INFO's out_locked_pages) stays the truth.
@@ -233,22 +273,19 @@ static void keep_to_budget(struct resolver *r, uint64_t iova, struct iopf_window
 		w->size = IOPF_PAGE_SIZE;
 		return;
 	}
-	for (size_t i = 0; i < n; i++) {
-		struct vfio_iopf_release arg = {
-			.argsz = sizeof(arg),
-			.iova = rel[i].iova,
-			.size = rel[i].size,
-		};
+	r->stats.released += release_ranges(r, rel, n, "to keep to the budget");
+}
 
-		e = r->backend.ops->release(r->backend.data, &arg);
-		if (e < 0) {
-			r->stats.release_errors++;
-			log_ratelimit_warning_errno(e, "Failed to release 0x%" PRIx64 "+0x%" PRIx64 " to keep to the budget: %m",
-						    rel[i].iova, rel[i].size);
-		} else {
-			r->stats.released += arg.out_released;
-		}
-	}
+void resolver_reclaim_idle(struct resolver *r, uint64_t now_ns)
+{
+	uint64_t idle_ns = r->config.idle_reclaim_s * UINT64_C(1000000000);
+	const struct iopf_window *rel;
+	size_t n;
+
+	if (!idle_ns || !r->budget || now_ns < idle_ns)
+		return;
+	budget_release_idle(r->budget, now_ns - idle_ns, &rel, &n);
+	r->stats.reclaimed += release_ranges(r, rel, n, "for being idle");
 }
 
 /*
@@ -317,7 +354,8 @@ static void decide(struct resolver *r, const struct vfio_iopf_fault *f, bool lon
 	}
 	if (r->budget)
 		keep_to_budget(r, f->iova, &w);
-	else if (lone && r->map_ahead && view.dma_size > IOPF_PAGE_SIZE)
+	/* never with a limit: what is mapped ahead would not be within it */
+	if (lone && r->map_ahead && view.dma_size > IOPF_PAGE_SIZE)
 		split_window(r, f->iova, &w);
 	*e = (struct vfio_iopf_resolve_entry) {
 		.cookie = f->cookie,
@@ -341,7 +379,7 @@ static uint32_t decide_batch(struct resolver *r, uint32_t n)
 	bool lone;
 
 	if (r->budget)
-		budget_batch_begin(r->budget);
+		budget_batch_begin(r->budget, now_ns());
 	for (uint32_t i = 0; i < n; i++) {
 		struct vfio_iopf_fault *f = &r->records[nrecords];
 

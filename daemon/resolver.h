@@ -38,6 +38,7 @@ struct resolver_config {
 	uint32_t timeout_ms;  /* passed to the kernel: when it stops waiting for us */
 	uint64_t budget_pages; /* the VM's on-demand pins at most (budget.h); 0 = no limit */
 	bool no_map_ahead;     /* always pin a fault's whole window before answering */
+	uint32_t idle_reclaim_s; /* release what no fault used for this long; 0 = never */
 };
 
 struct resolver_stats {
@@ -50,6 +51,7 @@ struct resolver_stats {
 	uint64_t retries;        /* resolve calls repeated for entries left undone */
 	uint64_t abandoned;      /* entries left to the kernel's timeout after the retries */
 	uint64_t released;       /* bytes released to keep to the budget */
+	uint64_t reclaimed;      /* bytes released for being idle */
 	uint64_t release_errors; /* release calls that failed */
 	uint64_t ahead_bytes;    /* mapped ahead of faults, after their answers */
 	uint64_t cautious;       /* faults given their page alone after a refused entry */
@@ -102,6 +104,12 @@ int resolver_new(const struct iopf_backend *backend, const struct resolver_confi
  * attach time).  A budget set later counts what is faulted from then on.
  */
 int resolver_set_config(struct resolver *r, const struct resolver_config *config);
+/*
+ * Idle reclaim: releases what no fault has used for config.idle_reclaim_s,
+ * as of @now_ns (CLOCK_MONOTONIC); nothing if that is 0.  Called between
+ * drains, so no window it releases has a fault waiting on it.
+ */
+void resolver_reclaim_idle(struct resolver *r, uint64_t now_ns);
 /* Device @dev_id's name, asked of the backend once ("" if it has none). */
 const char *resolver_device_name(struct resolver *r, uint32_t dev_id);
 /* Replaces the rules by device and range; they apply to the next faults. */

@@ -3,7 +3,8 @@
  * Description: the pinned-memory budget holds at every step, releases the
  * oldest chunks first and never one in flight, gives a chunk re-faulted
  * soon after its release a second chance, and shrinks a window rather than
- * refuse a fault its page.  What it remembers is bounded, and so is the
+ * refuse a fault its page; idle reclaim releases what no fault used since a
+ * given time.  What it remembers is bounded, and so is the
  * queue of ranges to map ahead.
  */
 #include <string.h>
@@ -62,7 +63,7 @@ START_TEST(holds_at_every_step)
 		size_t n;
 
 		if (i % 8 == 0) {
-			budget_batch_begin(b);
+			budget_batch_begin(b, 0);
 			batch++;
 		}
 		rng = rng * 6364136223846793005u + 1442695040888963407u;
@@ -100,15 +101,15 @@ START_TEST(releases_the_oldest_chunk_first)
 
 	ck_assert_int_eq(budget_new(3 * BUDGET_CHUNK_PAGES, &b), 0);
 	for (uint64_t c = 0; c < 3; c++) {
-		budget_batch_begin(b);
+		budget_batch_begin(b, 0);
 		w = win(c * BUDGET_CHUNK_PAGES, BUDGET_CHUNK_PAGES);
 		ck_assert_uint_eq(admit(b, c * BUDGET_CHUNK_PAGES, &w, &rel), 0);
 	}
 	/* chunk 0 faulted on again: now chunk 1 is the oldest */
-	budget_batch_begin(b);
+	budget_batch_begin(b, 0);
 	w = win(0, 1);
 	ck_assert_uint_eq(admit(b, 0, &w, &rel), 0);
-	budget_batch_begin(b);
+	budget_batch_begin(b, 0);
 	w = win(10 * BUDGET_CHUNK_PAGES, BUDGET_CHUNK_PAGES);
 	ck_assert_uint_eq(admit(b, 10 * BUDGET_CHUNK_PAGES, &w, &rel), 1);
 	ck_assert_uint_eq(rel[0].iova, 1 * CHUNK);
@@ -126,9 +127,9 @@ START_TEST(merges_adjacent_releases)
 	struct iopf_window w = win(0, 4 * BUDGET_CHUNK_PAGES);
 
 	ck_assert_int_eq(budget_new(4 * BUDGET_CHUNK_PAGES, &b), 0);
-	budget_batch_begin(b);
+	budget_batch_begin(b, 0);
 	ck_assert_uint_eq(admit(b, 0, &w, &rel), 0);
-	budget_batch_begin(b);
+	budget_batch_begin(b, 0);
 	w = win(100 * BUDGET_CHUNK_PAGES, 3 * BUDGET_CHUNK_PAGES);
 	ck_assert_uint_eq(admit(b, 100 * BUDGET_CHUNK_PAGES, &w, &rel), 1);
 	ck_assert_uint_eq(rel[0].iova, 0);
@@ -145,12 +146,12 @@ START_TEST(does_not_merge_across_the_top)
 	struct iopf_window w = win(top, BUDGET_CHUNK_PAGES);
 
 	ck_assert_int_eq(budget_new(2 * BUDGET_CHUNK_PAGES, &b), 0);
-	budget_batch_begin(b);
+	budget_batch_begin(b, 0);
 	ck_assert_uint_eq(admit(b, top, &w, &rel), 0);
-	budget_batch_begin(b);
+	budget_batch_begin(b, 0);
 	w = win(0, BUDGET_CHUNK_PAGES);
 	ck_assert_uint_eq(admit(b, 0, &w, &rel), 0);
-	budget_batch_begin(b);
+	budget_batch_begin(b, 0);
 	w = win(100 * BUDGET_CHUNK_PAGES, 2 * BUDGET_CHUNK_PAGES);
 	ck_assert_uint_eq(admit(b, 100 * BUDGET_CHUNK_PAGES, &w, &rel), 2);
 	ck_assert_uint_eq(rel[0].iova, top * PAGE);
@@ -170,27 +171,27 @@ START_TEST(a_quick_refault_earns_a_second_chance)
 
 	ck_assert_int_eq(budget_new(2 * BUDGET_CHUNK_PAGES, &b), 0);
 	for (uint64_t c = 0; c < 3; c++) {
-		budget_batch_begin(b);
+		budget_batch_begin(b, 0);
 		w = win(c * 2 * BUDGET_CHUNK_PAGES, BUDGET_CHUNK_PAGES);
 		admit(b, c * 2 * BUDGET_CHUNK_PAGES, &w, &rel);
 	}
 	/* chunk 0 went to make room for chunk 4; it faults again and comes back */
-	budget_batch_begin(b);
+	budget_batch_begin(b, 0);
 	w = win(0, BUDGET_CHUNK_PAGES);
 	ck_assert_uint_eq(admit(b, 0, &w, &rel), 1);
 	ck_assert_uint_eq(rel[0].iova, 2 * CHUNK);
 	budget_get_stats(b, &st);
 	ck_assert_uint_eq(st.refaults, 1);
 	/* chunk 4 is touched again: chunk 0 is the oldest, but keeps its place once */
-	budget_batch_begin(b);
+	budget_batch_begin(b, 0);
 	w = win(4 * BUDGET_CHUNK_PAGES, 1);
 	ck_assert_uint_eq(admit(b, 4 * BUDGET_CHUNK_PAGES, &w, &rel), 0);
-	budget_batch_begin(b);
+	budget_batch_begin(b, 0);
 	w = win(6 * BUDGET_CHUNK_PAGES, BUDGET_CHUNK_PAGES);
 	ck_assert_uint_eq(admit(b, 6 * BUDGET_CHUNK_PAGES, &w, &rel), 1);
 	ck_assert_uint_eq(rel[0].iova, 4 * CHUNK);
 	/* and the next time it is the oldest, it goes */
-	budget_batch_begin(b);
+	budget_batch_begin(b, 0);
 	w = win(8 * BUDGET_CHUNK_PAGES, BUDGET_CHUNK_PAGES);
 	ck_assert_uint_eq(admit(b, 8 * BUDGET_CHUNK_PAGES, &w, &rel), 1);
 	ck_assert_uint_eq(rel[0].iova, 0);
@@ -214,7 +215,7 @@ START_TEST(second_chances_do_not_block_release)
 		for (uint64_t c = 0; c < 16; c++) {
 			struct iopf_window w = win(c * BUDGET_CHUNK_PAGES, BUDGET_CHUNK_PAGES);
 
-			budget_batch_begin(b);
+			budget_batch_begin(b, 0);
 			admit(b, c * BUDGET_CHUNK_PAGES, &w, &rel);
 			ck_assert_uint_eq(w.size, CHUNK);
 			ck_assert_uint_le(pinned(b), 4 * BUDGET_CHUNK_PAGES);
@@ -234,7 +235,7 @@ START_TEST(shrinks_rather_than_refuse_a_page)
 	struct iopf_window w = win(0, 2 * BUDGET_CHUNK_PAGES);
 
 	ck_assert_int_eq(budget_new(2 * BUDGET_CHUNK_PAGES + 1, &b), 0);
-	budget_batch_begin(b);
+	budget_batch_begin(b, 0);
 	ck_assert_uint_eq(admit(b, 0, &w, &rel), 0);
 	/* same batch: chunks 0 and 1 are in flight */
 	w = win(512, 64);
@@ -250,7 +251,7 @@ START_TEST(shrinks_rather_than_refuse_a_page)
 	/* the last fault got its page even over the limit */
 	ck_assert_uint_eq(st.pinned_pages, 2 * BUDGET_CHUNK_PAGES + 2);
 	/* next batch: room is made again */
-	budget_batch_begin(b);
+	budget_batch_begin(b, 0);
 	w = win(2048, 16);
 	ck_assert_uint_gt(admit(b, 2048, &w, &rel), 0);
 	ck_assert_uint_eq(w.size, 16 * PAGE);
@@ -279,7 +280,7 @@ START_TEST(remembers_a_bounded_number_of_releases)
 	ck_assert_int_eq(budget_new(BUDGET_CHUNK_PAGES, &b), 0);
 	/* chunks 0 .. last - 1 released, last pinned: chunk 0 is one too many to remember */
 	for (uint64_t c = 0; c <= last; c++) {
-		budget_batch_begin(b);
+		budget_batch_begin(b, 0);
 		w = win(c * BUDGET_CHUNK_PAGES, BUDGET_CHUNK_PAGES);
 		ck_assert_uint_eq(admit(b, c * BUDGET_CHUNK_PAGES, &w, &rel), c > 0);
 	}
@@ -287,7 +288,7 @@ START_TEST(remembers_a_bounded_number_of_releases)
 	ck_assert_uint_eq(st.released_pages, last * BUDGET_CHUNK_PAGES);
 	ck_assert_uint_eq(st.refaults, 0);
 	/* forgotten: not a re-fault */
-	budget_batch_begin(b);
+	budget_batch_begin(b, 0);
 	w = win(0, BUDGET_CHUNK_PAGES);
 	admit(b, 0, &w, &rel);
 	budget_get_stats(b, &st);
@@ -297,12 +298,12 @@ START_TEST(remembers_a_bounded_number_of_releases)
 	 * last, chunk 2 to remember chunk 0, and chunk 3 goes to remember
 	 * chunk 1 when chunk 4 is admitted; chunk 4 is still remembered.
 	 */
-	budget_batch_begin(b);
+	budget_batch_begin(b, 0);
 	w = win(BUDGET_CHUNK_PAGES, BUDGET_CHUNK_PAGES);
 	admit(b, BUDGET_CHUNK_PAGES, &w, &rel);
 	budget_get_stats(b, &st);
 	ck_assert_uint_eq(st.refaults, 0);
-	budget_batch_begin(b);
+	budget_batch_begin(b, 0);
 	w = win(4 * BUDGET_CHUNK_PAGES, BUDGET_CHUNK_PAGES);
 	admit(b, 4 * BUDGET_CHUNK_PAGES, &w, &rel);
 	budget_get_stats(b, &st);
@@ -335,7 +336,60 @@ START_TEST(map_ahead_queue_is_bounded)
 }
 END_TEST
 
+/* Idle reclaim: what no batch admitted since the time given goes, oldest first, in merged ranges. */
+START_TEST(releases_what_is_idle)
+{
+	_cleanup_(budget_freep) struct budget *b = NULL;
+	const struct iopf_window *rel;
+	struct budget_stats st;
+	struct iopf_window w;
+	size_t n;
+
+	ck_assert_int_eq(budget_new(UINT64_MAX, &b), 0);
+	/* chunks 0 and 1 at t=10, chunk 5 at t=20, chunk 0 again at t=30 */
+	budget_batch_begin(b, 10);
+	w = win(0, 2 * BUDGET_CHUNK_PAGES);
+	ck_assert_uint_eq(admit(b, 0, &w, &rel), 0);
+	budget_batch_begin(b, 20);
+	w = win(5 * BUDGET_CHUNK_PAGES, 1);
+	ck_assert_uint_eq(admit(b, 5 * BUDGET_CHUNK_PAGES, &w, &rel), 0);
+	budget_batch_begin(b, 30);
+	w = win(0, 1);
+	ck_assert_uint_eq(admit(b, 0, &w, &rel), 0);
+
+	/* nothing idle since before t=10 */
+	budget_release_idle(b, 10, &rel, &n);
+	ck_assert_uint_eq(n, 0);
+	/* idle since t=25: chunk 1, then chunk 5; chunk 0 was used at t=30 */
+	budget_release_idle(b, 25, &rel, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(rel[0].iova, CHUNK);
+	ck_assert_uint_eq(rel[0].size, CHUNK);
+	ck_assert_uint_eq(rel[1].iova, 5 * CHUNK);
+	ck_assert_uint_eq(rel[1].size, CHUNK);
+	budget_get_stats(b, &st);
+	ck_assert_uint_eq(st.pinned_pages, BUDGET_CHUNK_PAGES);
+	ck_assert_uint_eq(st.idle_released_pages, BUDGET_CHUNK_PAGES + 1);
+	ck_assert_uint_eq(st.released_pages, BUDGET_CHUNK_PAGES + 1);
+
+	/* the current batch's chunks are in flight: kept whatever the time says */
+	budget_release_idle(b, 1000, &rel, &n);
+	ck_assert_uint_eq(n, 0);
+	budget_batch_begin(b, 40);
+	budget_release_idle(b, 1000, &rel, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(rel[0].iova, 0);
+	/* released for being idle and faulted on again: a re-fault */
+	w = win(5 * BUDGET_CHUNK_PAGES, 1);
+	admit(b, 5 * BUDGET_CHUNK_PAGES, &w, &rel);
+	budget_get_stats(b, &st);
+	ck_assert_uint_eq(st.refaults, 1);
+	ck_assert_uint_eq(st.pinned_pages, 1);
+}
+END_TEST
+
 TEST_MAIN("budget", holds_at_every_step, releases_the_oldest_chunk_first, merges_adjacent_releases,
 	  does_not_merge_across_the_top, a_quick_refault_earns_a_second_chance, second_chances_do_not_block_release,
 	  shrinks_rather_than_refuse_a_page,
-	  refuses_a_zero_budget, remembers_a_bounded_number_of_releases, map_ahead_queue_is_bounded)
+	  refuses_a_zero_budget, remembers_a_bounded_number_of_releases, map_ahead_queue_is_bounded,
+	  releases_what_is_idle)

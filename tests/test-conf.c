@@ -49,6 +49,11 @@ START_TEST(errors_name_the_position)
 	expect_error("{\"budget\": \"1X\"}", false, "f.json:1:12: \"budget\": expected a size");
 	expect_error("{\"budget\": 4097}", false, "f.json:1:12: \"budget\": expected a multiple of 4K");
 	expect_error("{\"map_ahead\": 1}", false, "f.json:1:15: \"map_ahead\": expected true or false");
+	expect_error("{\"idle_reclaim\": \"1h\"}", false, "f.json:1:18: \"idle_reclaim\": expected an integer");
+	expect_error("{\"idle_reclaim\": 604801}", false,
+		     "f.json:1:18: \"idle_reclaim\": expected an integer from 0 to 604800");
+	expect_error("{\"vm\":\"a\",\"device\":\"x\",\"idle_reclaim\":60}", true,
+		     "f.json:1:24: \"idle_reclaim\" applies to a whole VM");
 	expect_error("{\"control_group\": \"Bad Group\"}", false, "f.json:1:19: \"control_group\"");
 	expect_error("[]", false, "f.json:1:1: expected an object of settings");
 	/* a key given twice, at the second one */
@@ -120,7 +125,7 @@ START_TEST(rules_command_line_and_origins)
 	ck_assert_int_eq(mkdir(path, 0755), 0);
 	/* read in name order: 20- after 10-, and the last rule to set a value wins */
 	snprintf(path, sizeof(path), "%s/policies.d/20-db.json", dir);
-	write_file(path, "[\n  {\"vm\": \"db-*\", \"policy\": \"exact\"}\n]\n");
+	write_file(path, "[\n  {\"vm\": \"db-*\", \"policy\": \"exact\", \"idle_reclaim\": 300}\n]\n");
 	snprintf(path, sizeof(path), "%s/policies.d/10-all.json", dir);
 	write_file(path, "{\"vm\": \"*\", \"policy\": \"fixed:16\", \"budget\": \"1G\"}");
 	snprintf(path, sizeof(path), "%s/policies.d/README", dir);
@@ -138,6 +143,8 @@ START_TEST(rules_command_line_and_origins)
 	ck_assert_uint_eq(s.origin[CONF_POLICY].line, 2);
 	ck_assert_uint_eq(s.origin[CONF_POLICY].column, 28);
 	ck_assert_uint_eq(s.resolver.budget_pages, (1u << 30) / 4096);
+	ck_assert_uint_eq(s.resolver.idle_reclaim_s, 300);
+	ck_assert_uint_eq(s.origin[CONF_IDLE_RECLAIM].column, 53);
 	ck_assert_uint_eq(s.resolver.batch_max, 8);
 	ck_assert_str_eq(s.origin[CONF_BATCH].file, "command line");
 
@@ -145,6 +152,7 @@ START_TEST(rules_command_line_and_origins)
 	ck_assert_int_eq(s.resolver.policy.kind, IOPF_POLICY_FIXED);
 	ck_assert_uint_eq(s.resolver.policy.fixed_pages, 16);
 	ck_assert_ptr_null(s.origin[CONF_MAP_AHEAD].file);
+	ck_assert_uint_eq(s.resolver.idle_reclaim_s, 0);
 
 	json = conf_settings_to_json(&s);
 	ck_assert_ptr_nonnull(json);

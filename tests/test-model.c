@@ -272,6 +272,28 @@ START_TEST(budget_refuses_what_it_cannot_model)
 END_TEST
 
 /*
+ * Idle reclaim gives back what the hot set moved away from: less pinned on
+ * average, every fault still answered; not with map-ahead in the model.
+ */
+START_TEST(idle_reclaim_returns_what_a_moved_hot_set_left)
+{
+	struct model_config c = config(WORKLOAD_PHASES, "auto", 64u << 20, 1, 16);
+	struct model_result plain, idle;
+
+	plain = run(&c);
+	c.idle_reclaim_us = plain.device_us / 8;
+	idle = run(&c);
+	ck_assert_uint_eq(idle.answered, idle.faults);
+	ck_assert_uint_gt(idle.released_pages, 0);
+	ck_assert_uint_eq(plain.released_pages, 0);
+	ck_assert_double_lt(idle.mean_pinned_pages, plain.mean_pinned_pages * 0.75);
+	ck_assert_uint_le(idle.peak_pinned_pages, plain.peak_pinned_pages);
+	c.answer_early = true;
+	ck_assert_int_eq(model_run(&c, &idle), -EINVAL);
+}
+END_TEST
+
+/*
  * Two VMs on one resolver: each keeps to its own budget, and a second VM's
  * faults cost the first device time, since one iopfd answers both.
  */
@@ -390,4 +412,4 @@ END_TEST
 TEST_MAIN("model", two_vms_share_the_resolver_not_the_budget, budget_holds_on_moving_hot_sets, budget_refuses_what_it_cannot_model,
 	  the_default_is_fast_first_and_frugal_second, answering_early_helps_a_lone_stream, seed_rows_reproduce, reused_buffers_fault_once, static_pinning_costs_nothing,
 	  every_fault_answered_once, device_time_grows_with_every_cost, deterministic,
-	  deep_queues_overlap_stalls, trace_replays, bad_configs_refused)
+	  deep_queues_overlap_stalls, trace_replays, bad_configs_refused, idle_reclaim_returns_what_a_moved_hot_set_left)

@@ -13,6 +13,7 @@
 #include "check-helpers.h"
 #include "resolver.h"
 #include "sim.h"
+#include "time-util.h"
 
 /*
  * The simulator's backend, with resolve calls that fail: the first
@@ -284,6 +285,58 @@ START_TEST(tracks_a_bounded_number_of_devices)
 }
 END_TEST
 
+static uint64_t sim_pinned(struct harness *h)
+{
+	struct sim_stats st;
+
+	sim_get_stats(h->sim, &st);
+	return st.pinned_pages;
+}
+
+/* Idle reclaim gives back what no fault used for idle_reclaim_s, and only that. */
+START_TEST(reclaims_what_no_fault_used)
+{
+	const uint64_t s = UINT64_C(1000000000);
+	struct resolver_config rc;
+	struct harness h;
+	uint64_t t0, t1;
+
+	setup(&h, 64);
+	rc = h.resolver->config;
+	iopf_policy_default(IOPF_POLICY_FIXED, &rc.policy);
+	rc.policy.fixed_pages = 16;
+	rc.no_map_ahead = true;
+	rc.idle_reclaim_s = 10;
+	ck_assert_int_eq(resolver_set_config(h.resolver, &rc), 0);
+	t0 = now_ns();
+	fault_devices(&h, 1, 0);
+	ck_assert_int_eq(resolver_drain(h.resolver), 1);
+	wait_devices(&h, 1);
+	ck_assert_uint_eq(sim_pinned(&h), 16);
+
+	/* not idle for long enough */
+	resolver_reclaim_idle(h.resolver, t0 + 9 * s);
+	ck_assert_uint_eq(sim_pinned(&h), 16);
+	ck_assert_uint_eq(h.resolver->stats.reclaimed, 0);
+	/* a second window, used after t1: idle for 10 s at t1 + 10 s is the first alone */
+	t1 = now_ns();
+	fault_devices(&h, 1, UINT64_C(8) << 20);
+	ck_assert_int_eq(resolver_drain(h.resolver), 1);
+	wait_devices(&h, 1);
+	ck_assert_uint_eq(sim_pinned(&h), 32);
+	resolver_reclaim_idle(h.resolver, t1 + 10 * s);
+	ck_assert_uint_eq(h.resolver->stats.reclaimed, 16 * IOPF_PAGE_SIZE);
+	ck_assert_uint_eq(sim_pinned(&h), 16);
+
+	/* off: nothing goes, however long */
+	rc.idle_reclaim_s = 0;
+	ck_assert_int_eq(resolver_set_config(h.resolver, &rc), 0);
+	resolver_reclaim_idle(h.resolver, UINT64_MAX);
+	ck_assert_uint_eq(sim_pinned(&h), 16);
+	teardown(&h);
+}
+END_TEST
+
 /* Calls that fail transiently or stop short are made again for what is left. */
 START_TEST(retries_what_a_resolve_call_left_undone)
 {
@@ -348,4 +401,4 @@ END_TEST
 TEST_MAIN("resolver", a_refused_entry_makes_the_next_windows_cautious, retries_what_a_resolve_call_left_undone,
 	  leaves_faults_to_the_kernel_when_retries_run_out, stops_serving_an_unusable_fd, refuses_a_producer_index_behind_or_too_far_ahead,
 	  keeps_its_own_consumer_index, drains_a_bounded_number_of_records_then_yields,
-	  tracks_a_bounded_number_of_devices)
+	  tracks_a_bounded_number_of_devices, reclaims_what_no_fault_used)
