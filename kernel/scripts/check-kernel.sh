@@ -27,6 +27,8 @@
 #   IOPF_EAGER_BOOTS    boots each of pristine 6.12.117 and of the series for
 #                       the eager-path comparison (normal flavour; default 3,
 #                       0 skips it and the pristine build)
+#   IOPF_EAGER_ICOUNT_BOOTS  then boots each under QEMU -icount, where the
+#                       figures are guest instructions (default 2)
 
 set -euo pipefail
 
@@ -382,38 +384,59 @@ boot() {
 [ $npcitests -eq 0 ] ||
 	boot pci /tests-pci "$npcitests" "intel_iommu=on" \
 		-M q35 -device intel-iommu,intremap=off -device edu
-# eager_boot LABEL BZIMAGE: one PCI boot that only measures the eager path;
-# appends its "map_ms unmap_ms" rounds to $stage/eager-LABEL.
+# eager_boot LABEL BZIMAGE [QEMU ARGS...]: one PCI boot that only measures
+# the eager path; appends its "map_ms unmap_ms" rounds to $stage/eager-LABEL.
 eager_boot() {
-	local serial=$stage/serial-eager-$1.log qrc
+	local label=$1 kernel=$2 serial=$stage/serial-eager-$1.log qrc
 
-	qrc=$(qemu_run "$serial" "$2" 2560M 1 \
+	shift 2
+	qrc=$(qemu_run "$serial" "$kernel" 2560M 1 \
 		"intel_iommu=on console=ttyS0 panic=-1 oops=panic iopf.bench=eager vfio_iommu_type1.allow_unsafe_interrupts=1" \
-		-M q35 -device intel-iommu,intremap=off -device edu)
-	[ $qrc -eq 1 ] || { tail -n 20 "$serial" >&2; die "eager-path boot of the $1 kernel failed (QEMU $qrc)"; }
+		-M q35 -device intel-iommu,intremap=off -device edu "$@")
+	[ $qrc -eq 1 ] || { tail -n 20 "$serial" >&2; die "eager-path boot $label failed (QEMU $qrc)"; }
 	if grep -E "$splat_re" "$serial" | grep -vE "$ok_re" | grep -q .; then
-		echo "check-kernel: eager-path boot of the $1 kernel: kernel splat in $serial" >&2
+		echo "check-kernel: eager-path boot $label: kernel splat in $serial" >&2
 		echo "IOPF-TEST: FAIL kernel-log-clean"
 		total_fail=$((total_fail + 1))
 		status=1
 	fi
-	sed -n 's/^IOPF-EAGER: //p' "$serial" >> "$stage/eager-$1"
+	sed -n 's/^IOPF-EAGER: //p' "$serial" >> "$stage/eager-$label"
+}
+
+# "median (min-max)" of a column of a file of rounds
+spread() { cut -d' ' -f"$2" "$1" | sort -g | awk '{ v[NR] = $1 } END { printf "%.1f (%.1f-%.1f)", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[1], v[NR] }'; }
+
+# eager_compare SUFFIX UNIT BOOTS: the IOPF-BENCH lines for the rounds in
+# $stage/eager-{pristine,patched}SUFFIX
+eager_compare() {
+	local p q col what
+
+	for col in 1 2; do
+		what=$([ $col = 1 ] && echo MAP_DMA || echo UNMAP_DMA)
+		p=$(spread "$stage/eager-pristine$1" $col)
+		q=$(spread "$stage/eager-patched$1" $col)
+		echo "IOPF-BENCH: eager $what 1 GiB of 4 KiB pages, edu behind intel-iommu, $2, median (min-max) of $(wc -l < "$stage/eager-pristine$1") rounds in $3 boots: pristine $p, patched $q, ratio of medians $(awk -v p="${p%% *}" -v q="${q%% *}" 'BEGIN { printf "%.3fx", q / p }')"
+	done
 }
 
 if [ -n "$pristine_bzimage" ] && [ $status -eq 0 ]; then
-	log "eager path: ${IOPF_EAGER_BOOTS:-3} boots each of pristine and patched, alternating"
-	for i in $(seq "${IOPF_EAGER_BOOTS:-3}"); do
+	boots=${IOPF_EAGER_BOOTS:-3}
+	icount_boots=${IOPF_EAGER_ICOUNT_BOOTS:-2}
+	log "eager path: $boots boots each of pristine and patched, alternating, then $icount_boots each counting instructions"
+	for i in $(seq "$boots"); do
 		eager_boot pristine "$pristine_bzimage"
 		eager_boot patched "$bzimage"
 	done
-	# "median (min-max)" of a column of a file of rounds
-	spread() { cut -d' ' -f"$2" "$1" | sort -g | awk '{ v[NR] = $1 } END { printf "%.1f (%.1f-%.1f)", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[1], v[NR] }'; }
-	for col in 1 2; do
-		what=$([ $col = 1 ] && echo MAP_DMA || echo UNMAP_DMA)
-		p=$(spread "$stage/eager-pristine" $col)
-		q=$(spread "$stage/eager-patched" $col)
-		echo "IOPF-BENCH: eager $what 1 GiB of 4 KiB pages, edu behind intel-iommu, ms, median (min-max) of $(wc -l < "$stage/eager-pristine") rounds in ${IOPF_EAGER_BOOTS:-3} boots: pristine $p, patched $q, ratio of medians $(awk -v p="${p%% *}" -v q="${q%% *}" 'BEGIN { printf "%.2fx", q / p }')"
+	# -icount: the guest's clock counts its instructions, 1 ns each, so
+	# its "ms" are millions of instructions: the CPU work, the same to a
+	# few thousand instructions from boot to boot, whatever the host does
+	for i in $(seq "$icount_boots"); do
+		eager_boot pristine-icount "$pristine_bzimage" -icount shift=0,sleep=off
+		eager_boot patched-icount "$bzimage" -icount shift=0,sleep=off
 	done
+	eager_compare "" "ms of wall time" "$boots"
+	[ "$icount_boots" = 0 ] ||
+		eager_compare -icount "millions of guest instructions (QEMU -icount)" "$icount_boots"
 fi
 log "flavour $flavour: total $(( $(date +%s) - start ))s"
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
