@@ -126,24 +126,31 @@ static uint32_t ring_fill(struct conf *c)
 	return n;
 }
 
-/* Takes the next record, waiting up to @ms for it; false if none came. */
-static bool next_record(struct conf *c, int ms, struct vfio_iopf_fault *ret)
+/* Waits up to @ms for @n records past our index; false if they did not come. */
+static bool wait_records(struct conf *c, uint32_t n, int ms)
 {
 	struct pollfd p = { .fd = c->efd, .events = POLLIN };
 
 	for (int waited = 0; ; waited += 10) {
 		uint64_t v;
 
-		if (ring_fill(c) > 0) {
-			*ret = *iopf_ring_record(&c->ring, c->head);
-			iopf_ring_consume(&c->ring, ++c->head);
+		if (ring_fill(c) >= n)
 			return true;
-		}
 		if (waited >= ms)
 			return false;
 		if (poll(&p, 1, 10) == 1 && read(c->efd, &v, sizeof(v)) < 0)
 			return false;
 	}
+}
+
+/* Takes the next record, waiting up to @ms for it; false if none came. */
+static bool next_record(struct conf *c, int ms, struct vfio_iopf_fault *ret)
+{
+	if (!wait_records(c, 1, ms))
+		return false;
+	*ret = *iopf_ring_record(&c->ring, c->head);
+	iopf_ring_consume(&c->ring, ++c->head);
+	return true;
 }
 
 static uint64_t at(struct conf *c, uint64_t page)
@@ -450,6 +457,48 @@ static void bad_arguments(struct conf *c)
 	conf_assert_eq(c, ops(c)->info(d, &in), -EINVAL);
 }
 
+/*
+ * A resolver that answers faults but does not move the consumer index: the
+ * ring fills, and the fault that finds it full is answered by the kernel,
+ * with its fallback window, and counted in INFO and in the ring's header.
+ * Once the records are consumed, faults reach the ring again.
+ */
+static void full_ring_overflows(struct conf *c)
+{
+	const uint32_t entries = c->ring.entries, overflow = iopf_ring_overflow(&c->ring);
+	struct vfio_iopf_fault f;
+
+	/* every page of the ring's faults, and the fallback window of the next */
+	if (entries + (uint64_t)2 * 512 > c->t->dma_size / PG) {
+		conf_fail(c, "a ring of %u records needs a larger DMA range", entries);
+		return;
+	}
+	conf_assert(c, attach(c, 10000) > 0);
+	for (uint32_t i = 0; i < entries; i++) {
+		conf_assert_eq(c, c->t->access_start(c->t, at(c, i), false), 0);
+		conf_assert(c, wait_records(c, i + 1, 5000));
+		/* read in place */
+		f = *iopf_ring_record(&c->ring, c->head + i);
+		conf_assert(c, f.cookie != 0 && f.iova == at(c, i));
+		conf_assert_eq(c, resolve(c, f.cookie, at(c, i), PG, VFIO_IOPF_RESPONSE_SUCCESS), 0);
+		conf_assert_eq(c, c->t->access_wait(c->t), 0);
+	}
+	conf_assert_eq(c, info(c).out_overflow, 0);
+	/* full: the kernel answers at once, the device does not wait for the timeout */
+	conf_assert_eq(c, c->t->access_start(c->t, at(c, entries), true), 0);
+	conf_assert_eq(c, c->t->access_wait(c->t), 0);
+	conf_assert_eq(c, ring_fill(c), entries);
+	conf_assert_eq(c, info(c).out_overflow, 1);
+	conf_assert_eq(c, info(c).out_fallback, 1);
+	conf_assert_eq(c, iopf_ring_overflow(&c->ring), overflow + 1);
+	conf_assert_eq(c, info(c).out_resolved, entries);
+	/* consumed: room again, past the fallback window */
+	c->head += entries;
+	iopf_ring_consume(&c->ring, c->head);
+	conf_assert(c, fault_and_map(c, entries + 2 * 512, false, &f));
+	conf_assert_eq(c, info(c).out_overflow, 1);
+}
+
 static const struct {
 	const char *name;
 	void (*run)(struct conf *c);
@@ -465,6 +514,7 @@ static const struct {
 	{ "release_unmaps", release_unmaps },
 	{ "map_ahead", map_ahead },
 	{ "bad_arguments", bad_arguments },
+	{ "full_ring_overflows", full_ring_overflows },
 };
 
 int conformance_run(struct conf_target *t)

@@ -20,6 +20,8 @@ static int sim_target_open(struct conf_target *t)
 	c.memory_bytes = 8u << 20;
 	c.ndevices = 1;
 	c.streams_per_device = 1;
+	/* the smallest ring, which full_ring_overflows fills */
+	c.ring_entries = 64;
 	r = sim_new(&c, &s);
 	if (r < 0)
 		return r;
