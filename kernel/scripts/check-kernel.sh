@@ -403,18 +403,18 @@ eager_boot() {
 	sed -n 's/^IOPF-EAGER: //p' "$serial" >> "$stage/eager-$label"
 }
 
-# "median (min-max)" of a column of a file of rounds
-spread() { cut -d' ' -f"$2" "$1" | sort -g | awk '{ v[NR] = $1 } END { printf "%.1f (%.1f-%.1f)", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[1], v[NR] }'; }
+# spread FILE COLUMN DECIMALS: "median (min-max)" of a column of a file of rounds
+spread() { cut -d' ' -f"$2" "$1" | sort -g | awk -v d="$3" '{ v[NR] = $1 } END { f = "%." d "f"; printf f " (" f "-" f ")", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[1], v[NR] }'; }
 
-# eager_compare SUFFIX UNIT BOOTS: the IOPF-BENCH lines for the rounds in
-# $stage/eager-{pristine,patched}SUFFIX
+# eager_compare SUFFIX UNIT BOOTS DECIMALS: the IOPF-BENCH lines for the
+# rounds in $stage/eager-{pristine,patched}SUFFIX
 eager_compare() {
 	local p q col what
 
 	for col in 1 2; do
 		what=$([ $col = 1 ] && echo MAP_DMA || echo UNMAP_DMA)
-		p=$(spread "$stage/eager-pristine$1" $col)
-		q=$(spread "$stage/eager-patched$1" $col)
+		p=$(spread "$stage/eager-pristine$1" $col "$4")
+		q=$(spread "$stage/eager-patched$1" $col "$4")
 		echo "IOPF-BENCH: eager $what 1 GiB of 4 KiB pages, edu behind intel-iommu, $2, median (min-max) of $(wc -l < "$stage/eager-pristine$1") rounds in $3 boots: pristine $p, patched $q, ratio of medians $(awk -v p="${p%% *}" -v q="${q%% *}" 'BEGIN { printf "%.3fx", q / p }')"
 	done
 }
@@ -434,9 +434,9 @@ if [ -n "$pristine_bzimage" ] && [ $status -eq 0 ]; then
 		eager_boot pristine-icount "$pristine_bzimage" -icount shift=0,sleep=off
 		eager_boot patched-icount "$bzimage" -icount shift=0,sleep=off
 	done
-	eager_compare "" "ms of wall time" "$boots"
+	eager_compare "" "ms of wall time" "$boots" 1
 	[ "$icount_boots" = 0 ] ||
-		eager_compare -icount "millions of guest instructions (QEMU -icount)" "$icount_boots"
+		eager_compare -icount "millions of guest instructions (QEMU -icount)" "$icount_boots" 3
 fi
 log "flavour $flavour: total $(( $(date +%s) - start ))s"
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
