@@ -284,6 +284,8 @@ void resolver_reclaim_idle(struct resolver *r, uint64_t now_ns)
 
 	if (!idle_ns || !r->budget || now_ns < idle_ns)
 		return;
+	/* between drains: the last batch's faults are answered, its chunks may go too */
+	budget_batch_begin(r->budget, now_ns);
 	budget_release_idle(r->budget, now_ns - idle_ns, &rel, &n);
 	r->stats.reclaimed += release_ranges(r, rel, n, "for being idle");
 }

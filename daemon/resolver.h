@@ -106,8 +106,9 @@ int resolver_new(const struct iopf_backend *backend, const struct resolver_confi
 int resolver_set_config(struct resolver *r, const struct resolver_config *config);
 /*
  * Idle reclaim: releases what no fault has used for config.idle_reclaim_s,
- * as of @now_ns (CLOCK_MONOTONIC); nothing if that is 0.  Called between
- * drains, so no window it releases has a fault waiting on it.
+ * as of @now_ns (CLOCK_MONOTONIC); nothing if that is 0.  Only between
+ * drains, when every fault of the last batch is answered: no window it
+ * releases has a fault waiting on it.
  */
 void resolver_reclaim_idle(struct resolver *r, uint64_t now_ns);
 /* Device @dev_id's name, asked of the backend once ("" if it has none). */
