@@ -215,8 +215,9 @@ static struct iopf_window auto_window(const struct iopf_policy *p, struct iopf_d
 	s = find_stream(dev, page);
 	if (s->valid && page == s->next) {
 		uint64_t run = (s->next - s->start) >> IOPF_PAGE_SHIFT;
+		uint64_t max = (uint64_t)p->max_pages * (dev->clock < dev->deep_until ? IOPF_AUTO_DEEP_GROWTH : 1);
 
-		run = MIN(MAX(run, (uint64_t)p->min_pages), (uint64_t)p->max_pages);
+		run = MIN(MAX(run, (uint64_t)p->min_pages), max);
 		w = clamp_to_range(page, run << IOPF_PAGE_SHIFT, f);
 		dev->sequential_hits++;
 	} else {

@@ -213,7 +213,7 @@ static struct iopf_window auto_fault(const struct iopf_policy *p, struct iopf_de
 	return iopf_policy_window(p, dev, &f);
 }
 
-/* A run's window is as long as the run so far, from MIN up to MAX. */
+/* A run's window is as long as the run so far, from MIN up to MAX (one fault at a time). */
 START_TEST(auto_doubles_runs_up_to_max)
 {
 	struct iopf_policy p = policy("auto");
@@ -277,8 +277,32 @@ START_TEST(auto_maps_one_page_for_deep_queues)
 }
 END_TEST
 
+/* On a deep-queued device a run grows to IOPF_AUTO_DEEP_GROWTH x MAX, and back to MAX after. */
+START_TEST(auto_runs_grow_further_for_deep_queues)
+{
+	struct iopf_policy p = policy("auto:16:64");
+	struct iopf_device_state dev = { 0 };
+	uint64_t next = 0, size = 0;
+
+	/* a batch with several of the device's faults, then its run */
+	next = auto_fault(&p, &dev, 0, 4).size;
+	for (int i = 0; i < 12; i++) {
+		struct iopf_window w = auto_fault(&p, &dev, next, 1);
+
+		ck_assert_uint_eq(w.iova, next);
+		size = w.size;
+		next += w.size;
+	}
+	ck_assert_uint_eq(size, 64 * IOPF_AUTO_DEEP_GROWTH * PAGE);
+	/* IOPF_AUTO_DEEP_FAULTS faults later, no longer deep-queued: MAX again */
+	for (unsigned i = 13; i < IOPF_AUTO_DEEP_FAULTS; i++)
+		next += auto_fault(&p, &dev, next, 1).size;
+	ck_assert_uint_eq(auto_fault(&p, &dev, next, 1).size, 64 * PAGE);
+}
+END_TEST
+
 TEST_MAIN("policy", auto_doubles_runs_up_to_max, auto_maps_aligned_blocks_for_random_faults,
-	  auto_maps_one_page_for_deep_queues, exact_is_one_page, fixed_is_aligned_block, fixed_clamped_to_range_start_and_end,
+	  auto_maps_one_page_for_deep_queues, auto_runs_grow_further_for_deep_queues, exact_is_one_page, fixed_is_aligned_block, fixed_clamped_to_range_start_and_end,
 	  adaptive_grows_on_sequential_hits, adaptive_shrinks_on_random_access,
 	  adaptive_shrinks_on_strides,
 	  adaptive_tracks_interleaved_streams, adaptive_never_crosses_range_end,
