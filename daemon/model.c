@@ -275,6 +275,15 @@ static double release_pages(struct model *m, uint64_t first, uint64_t n, double 
 	return at + (double)removed * m->config->cost.page_us;
 }
 
+/* Releases the ranges the budget named, from *@t on; *@t is when done. */
+static void release_ranges(struct model *m, const struct iopf_window *rel, size_t n, double *t,
+			   double start)
+{
+	for (size_t i = 0; i < n; i++)
+		*t = release_pages(m, rel[i].iova >> IOPF_PAGE_SHIFT, rel[i].size >> IOPF_PAGE_SHIFT, *t,
+				   start);
+}
+
 /* With a budget: makes room for the window of the fault at @page, which may shrink. */
 static int fit_budget(struct model *m, uint32_t vm, uint64_t page, uint64_t *first,
 		      uint64_t *pages, double *t, double start)
@@ -289,9 +298,7 @@ static int fit_budget(struct model *m, uint32_t vm, uint64_t page, uint64_t *fir
 	r = budget_admit(m->budgets[vm], page << IOPF_PAGE_SHIFT, &w, &rel, &n);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < n; i++)
-		*t = release_pages(m, rel[i].iova >> IOPF_PAGE_SHIFT, rel[i].size >> IOPF_PAGE_SHIFT, *t,
-				   start);
+	release_ranges(m, rel, n, t, start);
 	*first = w.iova >> IOPF_PAGE_SHIFT;
 	*pages = w.size >> IOPF_PAGE_SHIFT;
 	return 0;
@@ -310,9 +317,7 @@ static void reclaim_idle(struct model *m, uint32_t vm, double *t, double start)
 		return;
 	budget_release_idle(m->budgets[vm], (uint64_t)((start - m->config->idle_reclaim_us) * 1e3),
 			    &rel, &n);
-	for (size_t i = 0; i < n; i++)
-		*t = release_pages(m, rel[i].iova >> IOPF_PAGE_SHIFT, rel[i].size >> IOPF_PAGE_SHIFT, *t,
-				   start);
+	release_ranges(m, rel, n, t, start);
 }
 
 /* The policy's window for the fault of @f, as pages. */
