@@ -319,23 +319,29 @@ int main(int argc, char **argv)
 		WORKLOAD_SEQUENTIAL, WORKLOAD_RANDOM, WORKLOAD_HOTSET, WORKLOAD_PHASES, WORKLOAD_MESSAGES,
 	};
 	const uint32_t shapes[][2] = { { 4, 16 }, { 4, 1 }, { 1, 16 }, { 1, 1 } };
+	struct iopf_policy fitted;
 	const char *plot_dir;
 
 	if (parse_options(argc, argv, &plot_dir) < 0)
 		return 2;
 	if (seed_rows() < 0)
 		return 1;
+	iopf_policy_default(IOPF_POLICY_AUTO, &fitted);
+	iopf_policy_fit_costs(&fitted, cost_fault_page_times(&cost));
 	printf("== Device time per policy: 1 GiB VM, %.1f GiB/s per device, work arriving at that rate;\n"
 	       "   a fault stalls the accesses behind it; \"early\": when a batch is one device's faults,\n"
 	       "   answered once the faulting page and the %u after it are mapped, the rest mapped\n"
 	       "   %u pages a call while no fault waits\n"
-	       "   %.2f us + %.2f us per page newly pinned, plus %.0f us per resolver wake-up;\n"
+	       "   %.2f us + %.2f us per page newly pinned, plus %.0f us per resolver wake-up; a lone fault\n"
+	       "   stalls a device as long as moving %.1f pages takes, and auto is fitted to that\n"
+	       "   (iopf_policy_fit_costs): auto:%u:%u, %u-page first windows on deep queues;\n"
 	       "   messages are fresh 1 MiB ones; mean pinned is over the device time; auto,NM: with a\n"
 	       "   budget of N MiB (1.25x the hot set for phases, else half of what auto pins);\n"
 	       "   auto,idle: with no budget, what no fault used for %u ms of device time released\n"
 	       "   (unpinning charged to the resolver like pinning)\n\n",
-	       cost.device_bytes_per_us * 1e6 / (double)GIB, MODEL_AHEAD_CHUNK - 1, MODEL_AHEAD_CHUNK,
-	       cost.fault_us, cost.page_us, cost.wakeup_us, IDLE_RECLAIM_MS);
+	       cost.device_bytes_per_us * 1e6 / (double)GIB, fitted.ahead_pages - 1, fitted.ahead_pages,
+	       cost.fault_us, cost.page_us, cost.wakeup_us, cost_fault_page_times(&cost), fitted.min_pages,
+	       fitted.max_pages, fitted.deep_start_pages, IDLE_RECLAIM_MS);
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		if (plot_open(plot_dir, kinds[k]) < 0)
 			return 1;

@@ -61,3 +61,8 @@ double cost_fault_us(const struct cost_model *c, uint64_t new_pages)
 {
 	return c->fault_us + c->page_us * (double)new_pages;
 }
+
+double cost_fault_page_times(const struct cost_model *c)
+{
+	return (c->fault_us + c->wakeup_us) * c->device_bytes_per_us / COST_PAGE_BYTES;
+}

@@ -34,6 +34,7 @@
 
 #define COST_DEVICE_BYTES_PER_US_DEFAULT ((double)(UINT64_C(2) << 30) / 1e6) /* 2 GiB/s */
 #define COST_WAKEUP_US_DEFAULT 5.0
+#define COST_PAGE_BYTES 4096.0
 
 /* One published measurement of the seed: messages of a size, a window, what it cost. */
 struct cost_row {
@@ -65,5 +66,10 @@ void cost_model_default(struct cost_model *ret);
 
 /* Time the device needs to move @bytes with nothing faulting. */
 double cost_transfer_us(const struct cost_model *c, double bytes);
+/*
+ * How long a lone fault stalls the device before pinning starts (its fixed
+ * cost and a wake-up), in the time the device takes to move one page.
+ */
+double cost_fault_page_times(const struct cost_model *c);
 /* Time one fault's answer takes once the resolver is at it. */
 double cost_fault_us(const struct cost_model *c, uint64_t new_pages);

@@ -76,6 +76,7 @@ struct model {
 	uint32_t nvms, ndevs;      /* ndevs: devices of all VMs */
 	uint64_t vm_pages;
 	struct device *devs;
+	struct iopf_policy policy; /* the config's, fitted to its costs */
 	struct iopf_device_state *policy_state;
 	struct ahead ahead;        /* answer_early: the rest of answered windows, in pages */
 	uint32_t *batch_faults;    /* per device: its faults in the batch under way */
@@ -333,7 +334,7 @@ static void fault_window(struct model *m, const struct fault_ref *f, uint64_t *r
 		.dma_size = rg->npages << IOPF_PAGE_SHIFT,
 		.device_faults = m->batch_faults[f->dev],
 	};
-	struct iopf_window w = iopf_policy_window(&m->config->policy, &m->policy_state[f->dev], &view);
+	struct iopf_window w = iopf_policy_window(&m->policy, &m->policy_state[f->dev], &view);
 
 	/* The policy's contract: page aligned, in the range, holding the fault. */
 	assert(w.iova >= rg->iova && w.iova + w.size <= view.dma_iova + view.dma_size);
@@ -374,7 +375,7 @@ static int take(struct model *m, double at)
 		t += m->config->cost.fault_us;
 		/* answered early only while one device's faults have the resolver to themselves */
 		if (m->config->answer_early && m->batch_faults[f->dev] == n) {
-			uint64_t now = MIN((uint64_t)MODEL_AHEAD_CHUNK, first + pages - page);
+			uint64_t now = MIN((uint64_t)iopf_policy_ahead_pages(&m->policy), first + pages - page);
 
 			t = map_pages(m, page, now, t, at);
 			/* in pages, not bytes: the model's page numbers are its addresses */
@@ -405,7 +406,7 @@ static void answer(struct model *m, const struct event *e)
 }
 
 /*
- * Between batches: faults first; else the next MODEL_AHEAD_CHUNK pages to
+ * Between batches: faults first; else the next ahead_pages pages to
  * map ahead, one resolve call, after which waiting faults go first again.
  */
 static void idle(struct model *m, double at)
@@ -416,7 +417,7 @@ static void idle(struct model *m, double at)
 		push(m, at + m->config->cost.wakeup_us, EVENT_TAKE, 0, 0);
 		return;
 	}
-	if (!ahead_take(&m->ahead, MODEL_AHEAD_CHUNK, &chunk)) {
+	if (!ahead_take(&m->ahead, iopf_policy_ahead_pages(&m->policy), &chunk)) {
 		m->resolver_busy = false;
 		return;
 	}
@@ -499,6 +500,8 @@ static int model_new(const struct model_config *c, struct model **ret)
 	if (r < 0)
 		return r;
 
+	m->policy = c->policy;
+	iopf_policy_fit_costs(&m->policy, cost_fault_page_times(&c->cost));
 	m->queue_max = m->ndevs * c->depth;
 	m->heap_max = m->queue_max + m->ndevs + 2;
 	m->mapped_at = malloc(total * sizeof(*m->mapped_at));

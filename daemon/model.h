@@ -26,9 +26,10 @@
  * mapped (fault_us + page_us per new page) and answers the fault.  With
  * answer_early, for a batch whose faults are all one device's (with several
  * devices waiting, the map-ahead would only delay the others' faults), it
- * maps only the faulting page and the next 15 before answering and queues
+ * maps only the faulting page and the ones after it up to ahead_pages (fitted
+ * to the costs, as iopf_policy_fit_costs() does) before answering and queues
  * the rest of the window, from the faulting page up, then below it, to be
- * mapped ahead: while no fault waits, MODEL_AHEAD_CHUNK pages at a time, so
+ * mapped ahead: while no fault waits, the policy's ahead_pages at a time, so
  * that a fault waits for at most one such chunk.  A page is there from the
  * moment it is mapped.
  * Faults that arrive meanwhile wait for the next batch, which pays its own
@@ -46,7 +47,6 @@
 #include "workload.h"
 
 #define MODEL_SLOTS_MAX 65536u /* devices x depth */
-#define MODEL_AHEAD_CHUNK 16u     /* pages one map-ahead resolve call maps */
 
 struct model_config {
 	struct workload_config workload; /* npages, ndevices and nstreams (one per device) are derived */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,33 @@ void iopf_policy_default(enum iopf_policy_kind kind, struct iopf_policy *ret)
 		.fixed_pages = IOPF_FIXED_PAGES_DEFAULT,
 		.min_pages = kind == IOPF_POLICY_AUTO ? IOPF_AUTO_MIN_DEFAULT : IOPF_ADAPTIVE_MIN_DEFAULT,
 		.max_pages = kind == IOPF_POLICY_AUTO ? IOPF_AUTO_MAX_DEFAULT : IOPF_ADAPTIVE_MAX_DEFAULT,
+		.ahead_pages = IOPF_AHEAD_PAGES_DEFAULT,
+		.deep_start_pages = 1,
+		.fit_costs = kind == IOPF_POLICY_AUTO,
 	};
+}
+
+void iopf_policy_fit_costs(struct iopf_policy *p, double fault_page_times)
+{
+	double scale = fault_page_times / IOPF_AUTO_FIT_PAGE_TIMES;
+	double want = IOPF_AUTO_MIN_DEFAULT * scale * scale;
+	uint32_t unit = IOPF_AUTO_MIN_DEFAULT, factor;
+
+	if (p->kind != IOPF_POLICY_AUTO || !p->fit_costs)
+		return;
+	/* the power of two nearest to want, on a log scale */
+	while (unit < IOPF_AUTO_FIT_MIN_MAX && unit * M_SQRT2 < want)
+		unit *= 2;
+	factor = unit / IOPF_AUTO_MIN_DEFAULT;
+	p->min_pages = unit;
+	p->max_pages = IOPF_AUTO_MAX_DEFAULT * factor;
+	p->ahead_pages = IOPF_AHEAD_PAGES_DEFAULT * factor;
+	p->deep_start_pages = factor == 1 ? 1 : unit;
+}
+
+uint32_t iopf_policy_ahead_pages(const struct iopf_policy *p)
+{
+	return p->ahead_pages ? p->ahead_pages : IOPF_AHEAD_PAGES_DEFAULT;
 }
 
 /* Window sizes are counts of pages from 1 to 2^20 (4 GiB). */
@@ -85,6 +112,7 @@ int iopf_policy_parse(const char *text, struct iopf_policy *ret)
 			return r;
 		if (*end || p.min_pages > p.max_pages)
 			return -EINVAL;
+		p.fit_costs = false;
 		break;
 	default:
 		return -EINVAL;
@@ -222,7 +250,7 @@ static struct iopf_window auto_window(const struct iopf_policy *p, struct iopf_d
 		dev->sequential_hits++;
 	} else {
 		if (dev->clock < dev->deep_until)
-			w = clamp_to_range(page, IOPF_PAGE_SIZE, f);
+			w = fixed_window(page, p->deep_start_pages, f);
 		else
 			w = fixed_window(page, p->min_pages, f);
 		s->start = w.iova;

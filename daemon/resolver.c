@@ -291,7 +291,7 @@ void resolver_reclaim_idle(struct resolver *r, uint64_t now_ns)
 }
 
 /*
- * Answers early: the fault waits for its page and the RESOLVER_AHEAD_PAGES
+ * Answers early: the fault waits for its page and the policy's ahead_pages
  * - 1 after it; the rest of @w is queued, mapped while no fault waits.
  */
 static void split_window(struct resolver *r, uint64_t iova, struct iopf_window *w)
@@ -299,7 +299,7 @@ static void split_window(struct resolver *r, uint64_t iova, struct iopf_window *
 	/* Sizes from the page, not end addresses: a window may end at 2^64, which is 0. */
 	uint64_t page = iova & ~(IOPF_PAGE_SIZE - 1), before = page - w->iova;
 	uint64_t after = w->size - before;
-	uint64_t now = MIN(after, (uint64_t)RESOLVER_AHEAD_PAGES << IOPF_PAGE_SHIFT);
+	uint64_t now = MIN(after, (uint64_t)iopf_policy_ahead_pages(&r->config.policy) << IOPF_PAGE_SHIFT);
 
 	/* if either part cannot be queued, the fault waits for all of it */
 	if (ahead_push(&r->ahead, page + now, after - now) < 0 ||
@@ -565,7 +565,7 @@ int resolver_drain(struct resolver *r)
 }
 
 /*
- * No fault waits: maps the next RESOLVER_AHEAD_PAGES of what is left of
+ * No fault waits: maps the next policy's ahead_pages of what is left of
  * windows answered early, one map-only entry, and comes back for more
  * through the loop, so that faults go first.
  */
@@ -577,7 +577,7 @@ static int map_ahead_chunk(struct resolver *r)
 	int ret;
 
 	if (iopf_ring_ready(&r->ring, r->head, &n) < 0 || n > 0 ||
-	    !ahead_take(&r->ahead, (uint64_t)RESOLVER_AHEAD_PAGES << IOPF_PAGE_SHIFT, &w))
+	    !ahead_take(&r->ahead, (uint64_t)iopf_policy_ahead_pages(&r->config.policy) << IOPF_PAGE_SHIFT, &w))
 		return 0;
 	*e = (struct vfio_iopf_resolve_entry) {
 		.map_iova = w.iova,

@@ -29,8 +29,6 @@
  * leaves the fault to the kernel's fallback.
  */
 #define RESOLVER_CAUTIOUS_FAULTS 256u
-/* Pages a fault waits for when the rest of its window is mapped after it: the first ones. */
-#define RESOLVER_AHEAD_PAGES 16u
 
 struct resolver_config {
 	struct iopf_policy policy;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Description: window arithmetic, alignment, range ends, adaptive growth/shrink and auto. */
+#include <math.h>
 #include <string.h>
 
 #include "check-helpers.h"
@@ -301,7 +302,70 @@ START_TEST(auto_runs_grow_further_for_deep_queues)
 }
 END_TEST
 
-TEST_MAIN("policy", auto_doubles_runs_up_to_max, auto_maps_aligned_blocks_for_random_faults,
+static struct iopf_policy fitted(const char *text, double stall_page_times)
+{
+	struct iopf_policy p = policy(text);
+
+	iopf_policy_fit_costs(&p, stall_page_times);
+	return p;
+}
+
+/* Up to a stall of 4.5 page times (the seed's is 3.0), auto keeps its sizes. */
+START_TEST(fit_keeps_the_seed_sizes)
+{
+	const double stalls[] = { 0, 3.0, 4.5, -1, NAN };
+
+	for (size_t i = 0; i < sizeof(stalls) / sizeof(stalls[0]); i++) {
+		struct iopf_policy p = fitted("auto", stalls[i]);
+
+		ck_assert_str_eq(policy_text(&p), "auto:16:64");
+		ck_assert_uint_eq(p.ahead_pages, 16);
+		ck_assert_uint_eq(p.deep_start_pages, 1);
+	}
+}
+END_TEST
+
+/* A longer stall: blocks of 16 x (stall / 4.5)^2 pages, to the nearest power of two. */
+START_TEST(fit_grows_with_the_square_of_the_stall)
+{
+	const struct {
+		double stall;
+		uint32_t min;
+	} want[] = { { 5.0, 16 }, { 6, 32 }, { 7.9, 64 }, { 18.4, 256 }, { 40, 1024 }, { 1e9, 1024 } };
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct iopf_policy p = fitted("auto", want[i].stall);
+		struct iopf_device_state dev = { 0 };
+		struct iopf_window w;
+
+		ck_assert_uint_eq(p.min_pages, want[i].min);
+		ck_assert_uint_eq(p.max_pages, 4 * want[i].min);
+		ck_assert_uint_eq(p.ahead_pages, want[i].min);
+		ck_assert_uint_eq(p.deep_start_pages, want[i].min == 16 ? 1 : want[i].min);
+		/* a deep-queued device's new run: the aligned block, no longer its page alone */
+		w = auto_fault(&p, &dev, 5000 * PAGE + 7, 3);
+		ck_assert_uint_eq(w.size, (uint64_t)p.deep_start_pages * PAGE);
+		ck_assert_uint_eq(w.iova % w.size, 0);
+		ck_assert_uint_le(w.iova, 5000 * PAGE);
+	}
+}
+END_TEST
+
+/* Sizes the user gave, and policies other than auto, are not fitted. */
+START_TEST(fit_leaves_explicit_sizes_alone)
+{
+	struct iopf_policy p = fitted("auto:16:64", 18.4), f = fitted("fixed:8", 18.4);
+	struct iopf_policy a = fitted("adaptive", 18.4);
+
+	ck_assert_str_eq(policy_text(&p), "auto:16:64");
+	ck_assert_uint_eq(p.ahead_pages, 16);
+	ck_assert_uint_eq(p.deep_start_pages, 1);
+	ck_assert_str_eq(policy_text(&f), "fixed:8");
+	ck_assert_str_eq(policy_text(&a), "adaptive:1:65536");
+}
+END_TEST
+
+TEST_MAIN("policy", fit_keeps_the_seed_sizes, fit_grows_with_the_square_of_the_stall, fit_leaves_explicit_sizes_alone, auto_doubles_runs_up_to_max, auto_maps_aligned_blocks_for_random_faults,
 	  auto_maps_one_page_for_deep_queues, auto_runs_grow_further_for_deep_queues, exact_is_one_page, fixed_is_aligned_block, fixed_clamped_to_range_start_and_end,
 	  adaptive_grows_on_sequential_hits, adaptive_shrinks_on_random_access,
 	  adaptive_shrinks_on_strides,
