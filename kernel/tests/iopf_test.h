@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -62,6 +63,28 @@ static inline double t_now_us(void)
 
 	syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+/* Sleep until CLOCK_MONOTONIC reaches @t microseconds. */
+static inline void t_sleep_until_us(double t)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(t / 1e6),
+		.tv_nsec = (long)((t - (double)(time_t)(t / 1e6) * 1e6) * 1e3),
+	};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL))
+		;
+}
+
+/* Whether the kernel preempts a task in kernel mode (CONFIG_PREEMPT, PREEMPT_RT). */
+static inline int t_kernel_preemptible(void)
+{
+	struct utsname u;
+
+	if (uname(&u))
+		t_fail("uname: %s", strerror(errno));
+	return strstr(u.version, " PREEMPT ") || strstr(u.version, " PREEMPT_RT ");
 }
 
 /* Read the first line of @path into @buf, without its newline; -1 on error. */

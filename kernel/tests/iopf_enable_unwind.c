@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Every error path of VFIO_IOMMU_ENABLE_IOPF, with a device faulting all
+ * along.  A container holds two faulting mock devices, each in its own
+ * group; the N-th allocation of the ENABLE call fails (fail-nth, for
+ * N = 1, 2, ... until the call succeeds) while another thread keeps making
+ * the first device fault.  A failure while converting the second group
+ * unwinds the first with faults of it pending: they must be answered before
+ * the devices leave the IOMMU core's fault queue, which frees what is still
+ * pending there (the series before it was fixed did it the other way round:
+ * KASAN use-after-free).  After each failure, no DMA hangs, the device can no
+ * longer fault, and a second ENABLE succeeds.
+ */
+#include <stdbool.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include "iopf_ring.h"
+
+#define IOVA		0x800000ULL	/* never mapped: every fault is INVALID */
+#define MAX_POINTS	1000
+
+static struct t_vfio v0, v1;
+static atomic_int stop;
+static int dma_enxio, dma_efault;
+
+/* The first device's DMA, over and over: -ENXIO until its domain can fault. */
+static void *fault_loop(void *arg)
+{
+	unsigned char buf[64];
+
+	while (!atomic_load(&stop)) {
+		int ret = t_dma(v0.device, 0, IOVA, buf, sizeof(buf), NULL);
+
+		if (ret == -ENXIO)
+			dma_enxio++;
+		else if (ret == -EFAULT)
+			dma_efault++;
+		else
+			t_fail("DMA during ENABLE: status %d, want -ENXIO or -EFAULT",
+			       ret);
+	}
+	return NULL;
+}
+
+static void setup(void)
+{
+	t_mock_setup(MOCK_FAULTING, &v0);
+	t_mock_attach(MOCK_FAULTING2, v0.container, &v1);
+}
+
+static void teardown(int iopf_fd)
+{
+	if (iopf_fd >= 0)
+		close(iopf_fd);
+	close(v1.device);
+	close(v1.group);
+	close(v0.device);
+	close(v0.group);
+	close(v0.container);
+}
+
+/*
+ * ENABLE with its @nth allocation failing; *@ret_injected: it did fail.
+ * @fail_nth is /proc/thread-self/fail-nth, opened beforehand: opening it
+ * would allocate, and so would count.
+ */
+static int enable_failing(int fail_nth, int container, int nth, bool *ret_injected)
+{
+	struct vfio_iommu_type1_enable_iopf en = { .argsz = sizeof(en) };
+	char val[16], left[16] = "";
+	int fd, err;
+
+	snprintf(val, sizeof(val), "%d", nth);
+	t_check(pwrite(fail_nth, val, strlen(val), 0) == (ssize_t)strlen(val));
+	fd = ioctl(container, VFIO_IOMMU_ENABLE_IOPF, &en);
+	err = errno;
+	t_check(pread(fail_nth, left, sizeof(left) - 1, 0) > 0);
+	t_check(pwrite(fail_nth, "0", 1, 0) == 1);
+	*ret_injected = atoi(left) == 0;
+	errno = err;
+	return fd;
+}
+
+/* The kernel log's stack dumps between these come from failures forced on purpose. */
+static void kmsg(const char *line)
+{
+	t_write_str("/dev/kmsg", line);
+}
+
+int main(void)
+{
+	unsigned char buf[64];
+	int nth, fail_nth, answered_rounds = 0;
+	long base;
+
+	if (access("/sys/kernel/debug/failslab", F_OK))
+		t_check(mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL) == 0);
+	/* fail-nth reaches GFP_KERNEL allocations only with this off */
+	t_write_str("/sys/kernel/debug/failslab/ignore-gfp-wait", "N");
+	t_write_str("/sys/kernel/debug/failslab/verbose", "0");
+	fail_nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	t_check(fail_nth >= 0);
+	base = t_locked_kb();
+	kmsg("iopf-test: fault injection begins");
+
+	for (nth = 1; nth <= MAX_POINTS; nth++) {
+		int before = dma_efault, fd, err;
+		bool injected;
+		pthread_t t;
+
+		setup();
+		if (ioctl(v0.container, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOPF) != 1)
+			t_skip("VFIO_TYPE1_IOPF not supported");
+		atomic_store(&stop, 0);
+		t_check(pthread_create(&t, NULL, fault_loop, NULL) == 0);
+		fd = enable_failing(fail_nth, v0.container, nth, &injected);
+		err = errno;
+		atomic_store(&stop, 1);
+		t_check(pthread_join(t, NULL) == 0);
+
+		if (!injected) {
+			/* every allocation of the call has been failed once */
+			t_check(fd >= 0);
+			teardown(fd);
+			break;
+		}
+		if (fd >= 0) {
+			/* an allocation whose failure the call recovers from */
+			teardown(fd);
+			continue;
+		}
+		if (err != ENOMEM)
+			t_fail("allocation %d failed: ENABLE gave errno %d (%s), want ENOMEM",
+			       nth, err, strerror(err));
+		/* the faults the unwind found pending were answered */
+		if (dma_efault > before)
+			answered_rounds++;
+		t_check(t_dma(v0.device, 0, IOVA, buf, sizeof(buf), NULL) == -ENXIO);
+		fd = t_enable_iopf(v0.container, NULL);
+		t_check(t_dma(v0.device, 0, IOVA, buf, sizeof(buf), NULL) == -EFAULT);
+		teardown(fd);
+		if (t_locked_kb() != base)
+			t_fail("allocation %d: VmLck %ld kB, want %ld", nth,
+			       t_locked_kb(), base);
+	}
+	kmsg("iopf-test: fault injection ends");
+	if (nth > MAX_POINTS)
+		t_fail("ENABLE still failing after %d injected failures", MAX_POINTS);
+	printf("%d allocations of ENABLE failed one by one; in %d of those calls the "
+	       "unwind answered faults (%d DMAs answered, %d before the domain could fault)\n",
+	       nth - 1, answered_rounds, dma_efault, dma_enxio);
+	return T_PASS;
+}
