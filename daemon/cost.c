@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "cost.h"
+#include "policy.h"
 
 #define MIB (1024.0 * 1024.0)
 
@@ -64,5 +65,5 @@ double cost_fault_us(const struct cost_model *c, uint64_t new_pages)
 
 double cost_fault_page_times(const struct cost_model *c)
 {
-	return (c->fault_us + c->wakeup_us) * c->device_bytes_per_us / COST_PAGE_BYTES;
+	return (c->fault_us + c->wakeup_us) / cost_transfer_us(c, (double)IOPF_PAGE_SIZE);
 }

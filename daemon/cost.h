@@ -34,7 +34,6 @@
 
 #define COST_DEVICE_BYTES_PER_US_DEFAULT ((double)(UINT64_C(2) << 30) / 1e6) /* 2 GiB/s */
 #define COST_WAKEUP_US_DEFAULT 5.0
-#define COST_PAGE_BYTES 4096.0
 
 /* One published measurement of the seed: messages of a size, a window, what it cost. */
 struct cost_row {

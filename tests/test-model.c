@@ -422,9 +422,10 @@ END_TEST
 /*
  * Where a fault stalls the device far longer than the seed's calibration
  * (the kernel path in the test guest, 30 us a fault and 0.3 us a page, with
- * the model's 2 GiB/s device: 18 page times with the wake-up), plain auto is fitted to it (auto:256:1024) and
- * meets the target on all but 6 of the 28 tables at 64 MiB; auto:16:64,
- * the sizes it has at the seed's costs, misses on 25.
+ * the model's 2 GiB/s device: 18 page times with the wake-up), plain auto is
+ * fitted to it (auto:256:1024) and meets the target on all but 6 of the 28
+ * tables at 64 MiB; auto:16:64, the sizes it has at the seed's costs, misses
+ * on 25.
  */
 #define MISSES_FITTED 6
 #define MISSES_UNFITTED 25
