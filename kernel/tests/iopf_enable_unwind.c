@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Every error path of VFIO_IOMMU_ENABLE_IOPF, with a device faulting all
- * along.  A container holds two faulting mock devices, each in its own
- * group; the N-th allocation of the ENABLE call fails (fail-nth, for
- * N = 1, 2, ... until the call succeeds) while another thread keeps making
- * the first device fault.  A failure while converting the second group
- * unwinds the first, and a fault of it pending then must be answered before
- * the devices leave the IOMMU core's fault queue, which frees what is still
- * pending there (the series before it was fixed did it the other way round).
- * That window is short: the count of failed calls in which the unwind
- * answered a fault is printed, and has been 0 so far, so this test does not
- * reproduce that bug; it runs every error path under KASAN and kmemleak.
- * After each failure, no DMA hangs, the device can no longer fault, and a
- * second ENABLE succeeds.
+ * along.  A container holds three mock devices, each in its own group, which
+ * ENABLE converts in this order: A (faulting), B (faulting) and C (cannot
+ * fault).  The N-th allocation of the ENABLE call fails (fail-nth, for
+ * N = 1, 2, ... until the call succeeds) while another thread keeps making A
+ * fault.  A failure after A was converted unwinds it, and a fault of A
+ * pending then must be answered before A leaves the IOMMU core's fault
+ * queue, which frees what is still pending there (the series before it was
+ * fixed did it the other way round, and KASAN caught the second touch).
+ * That window is microseconds wide, so the mock IOMMU holds B's conversion
+ * until A's page request is outstanding (its enable_waits_mask): every
+ * allocation failing after that point, C's among them, must find the fault
+ * pending and answer it.  After each failure, no DMA hangs, A can no longer
+ * fault, and a second ENABLE succeeds.
  */
 #define _GNU_SOURCE
 #include <sched.h>
@@ -21,11 +22,10 @@
 #include "iopf_ring.h"
 
 #define IOVA		0x800000ULL	/* never mapped: every fault is INVALID */
+#define WAITS_MASK	"/sys/module/vfio_iopf_mock/parameters/enable_waits_mask"
 #define MAX_POINTS	1000
-/* calls failing at each point: the device's fault must land in a short window */
-#define ROUNDS		8
 
-static struct t_vfio v0, v1;
+static struct t_vfio v0, v1, v2;
 static atomic_int stop, started;
 static int dma_enxio, dma_efault, failed_calls, answered_calls;
 
@@ -55,10 +55,12 @@ static void *fault_loop(void *arg)
 	return NULL;
 }
 
+/* type1 converts the groups of a domain last attached first */
 static void setup(void)
 {
-	t_mock_setup(MOCK_FAULTING, &v0);
-	t_mock_attach(MOCK_FAULTING2, v0.container, &v1);
+	t_mock_setup(MOCK_NOFAULT, &v2);
+	t_mock_attach(MOCK_FAULTING2, v2.container, &v1);
+	t_mock_attach(MOCK_FAULTING, v2.container, &v0);
 }
 
 static void teardown(int iopf_fd)
@@ -69,7 +71,9 @@ static void teardown(int iopf_fd)
 	close(v1.group);
 	close(v0.device);
 	close(v0.group);
-	close(v0.container);
+	close(v2.device);
+	close(v2.group);
+	close(v2.container);
 }
 
 /*
@@ -100,6 +104,11 @@ static void kmsg(const char *line)
 	t_write_str("/dev/kmsg", line);
 }
 
+static void no_waits(void)
+{
+	t_write_str(WAITS_MASK, "0");
+}
+
 enum outcome { NOT_INJECTED, RECOVERED, FAILED };
 
 /* One ENABLE on a fresh container, its @nth allocation failing, the device faulting. */
@@ -119,8 +128,10 @@ static enum outcome enable_round(int fail_nth, int nth)
 	/* the device is faulting already when ENABLE begins */
 	while (!atomic_load(&started))
 		sched_yield();
+	t_write_str(WAITS_MASK, "2");	/* 1 << MOCK_FAULTING2 */
 	fd = enable_failing(fail_nth, v0.container, nth, &injected);
 	err = errno;
+	no_waits();
 	atomic_store(&stop, 1);
 	t_check(pthread_join(t, NULL) == 0);
 
@@ -160,21 +171,23 @@ int main(void)
 	CPU_SET(0, &cpu0);
 	t_check(sched_setaffinity(0, sizeof(cpu0), &cpu0) == 0);
 	base = t_locked_kb();
+	atexit(no_waits);
 	kmsg("iopf-test: fault injection begins");
-	for (nth = 1; nth <= MAX_POINTS && o != NOT_INJECTED; nth++)
-		for (int round = 0; round < ROUNDS; round++) {
-			o = enable_round(fail_nth, nth);
-			if (o != FAILED)
-				break;
-			if (t_locked_kb() != base)
-				t_fail("allocation %d: VmLck %ld kB, want %ld", nth,
-				       t_locked_kb(), base);
-		}
+	for (nth = 1; nth <= MAX_POINTS && o != NOT_INJECTED; nth++) {
+		o = enable_round(fail_nth, nth);
+		if (o == FAILED && t_locked_kb() != base)
+			t_fail("allocation %d: VmLck %ld kB, want %ld", nth,
+			       t_locked_kb(), base);
+	}
 	kmsg("iopf-test: fault injection ends");
 	if (o != NOT_INJECTED)
 		t_fail("ENABLE still failing after %d injected failures", MAX_POINTS);
-	printf("%d allocations of ENABLE failed one by one, up to %d times each: in %d of the %d failed "
-	       "calls the unwind answered faults (%d DMAs answered, %d before the domain could fault)\n",
-	       nth - 2, ROUNDS, answered_calls, failed_calls, dma_efault, dma_enxio);
+	/* at least C's two allocations come after B's conversion */
+	if (answered_calls < 2)
+		t_fail("the unwind answered a pending fault in %d failed calls, want 2 or more",
+		       answered_calls);
+	printf("%d allocations of ENABLE failed one by one: in %d of the %d failed calls the unwind "
+	       "answered a pending fault (%d DMAs answered, %d before the domain could fault)\n",
+	       nth - 2, answered_calls, failed_calls, dma_efault, dma_enxio);
 	return T_PASS;
 }
