@@ -21,6 +21,7 @@ static const char *const setting_names[_CONF_SETTING_MAX] = {
 	[CONF_BUDGET] = "budget",
 	[CONF_MAP_AHEAD] = "map_ahead",
 	[CONF_IDLE_RECLAIM] = "idle_reclaim",
+	[CONF_DEVICE_RATE] = "device_rate",
 };
 
 const char *conf_setting_name(enum conf_setting s)
@@ -156,6 +157,12 @@ static int parse_setting(struct parser *p, json_object *obj, const char *key, js
 			return r;
 		s->resolver.idle_reclaim_s = (uint32_t)n;
 		break;
+	case CONF_DEVICE_RATE:
+		r = parse_u64_value(p, obj, key, v, true, CONF_DEVICE_RATE_MAX, &n);
+		if (r < 0)
+			return r;
+		s->resolver.device_rate = n;
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -207,7 +214,7 @@ static int parse_daemon(struct parser *p, json_object *root)
 			continue;
 		}
 		return unknown_key(p, root, key, "\"policy\", \"batch\", \"budget\", \"map_ahead\", "
-				   "\"idle_reclaim\" or \"control_group\"");
+				   "\"idle_reclaim\", \"device_rate\" or \"control_group\"");
 	}
 	p->conf->defaults = s;
 	return 0;
@@ -326,7 +333,7 @@ static int parse_rule(struct parser *p, json_object *obj, struct json_pos pos)
 		if (!streq(key, "vm"))
 			return unknown_key(p, obj, key,
 					   "\"vm\", \"policy\", \"batch\", \"budget\", \"map_ahead\", \"idle_reclaim\", "
-					   "\"device\", \"iova\", \"size\" or \"fault\"");
+					   "\"device_rate\", \"device\", \"iova\", \"size\" or \"fault\"");
 		if (!json_object_is_type(v, json_type_string) || !*json_object_get_string(v) ||
 		    json_object_get_string_len(v) > 255)
 			return fail(p, json_doc_member_pos(&p->doc, obj, key),
@@ -533,6 +540,9 @@ static void copy_setting(struct conf_settings *into, const struct conf_settings 
 	case CONF_IDLE_RECLAIM:
 		into->resolver.idle_reclaim_s = from->resolver.idle_reclaim_s;
 		break;
+	case CONF_DEVICE_RATE:
+		into->resolver.device_rate = from->resolver.device_rate;
+		break;
 	default:
 		return;
 	}
@@ -588,6 +598,8 @@ static json_object *setting_value_to_json(const struct conf_settings *s, enum co
 		return json_object_new_boolean(!s->resolver.no_map_ahead);
 	case CONF_IDLE_RECLAIM:
 		return json_object_new_uint64(s->resolver.idle_reclaim_s);
+	case CONF_DEVICE_RATE:
+		return json_object_new_uint64(s->resolver.device_rate);
 	default:
 		return NULL;
 	}

@@ -30,6 +30,7 @@
 #define CONF_ERROR_MAX 512
 #define CONF_GROUP_MAX 64
 #define CONF_IDLE_RECLAIM_MAX_S (7u * 24 * 3600)  /* a week */
+#define CONF_DEVICE_RATE_MAX (UINT64_C(1) << 50)   /* bytes a second: a PiB */
 
 enum conf_setting {
 	CONF_POLICY,
@@ -37,6 +38,7 @@ enum conf_setting {
 	CONF_BUDGET,
 	CONF_MAP_AHEAD,
 	CONF_IDLE_RECLAIM,
+	CONF_DEVICE_RATE,
 	_CONF_SETTING_MAX,
 };
 

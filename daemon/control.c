@@ -199,6 +199,7 @@ static int add_vm_counters(json_object *obj, const struct manager_vm *vm)
 		{ "ahead_bytes", s->ahead_bytes },
 		{ "cautious", s->cautious },
 		{ "ring_overflows", s->overflow },
+		{ "stall_ns", s->stall_ns },
 		{ "pinned_bytes", 0 },
 	};
 	struct json_counter copy[ARRAY_SIZE(counters)];
@@ -221,15 +222,17 @@ static json_object *vm_to_json(const struct manager_vm *vm, bool counters)
 {
 	_cleanup_(json_object_putp) json_object *obj = json_object_new_object();
 	uint64_t devices = 0;
-	char policy[64];
+	char policy[64], in_use[64];
 
 	for (uint32_t i = 0; i < vm->resolver->ndevices; i++)
 		devices += vm->resolver->devices[i].faults > 0;
 	iopf_policy_format(&vm->settings.resolver.policy, policy, sizeof(policy));
+	iopf_policy_format(&vm->resolver->config.policy, in_use, sizeof(in_use));
 	if (!obj || json_add(obj, "name", json_object_new_string(vm->name)) < 0 ||
 	    json_add(obj, "id", json_object_new_uint64(vm->id)) < 0 ||
 	    json_add(obj, "pid", json_object_new_int(vm->pid)) < 0 ||
 	    json_add(obj, "policy", json_object_new_string(policy)) < 0 ||
+	    json_add(obj, "policy_in_use", json_object_new_string(in_use)) < 0 ||
 	    json_add(obj, "budget_bytes",
 		     json_object_new_uint64(vm->settings.resolver.budget_pages << IOPF_PAGE_SHIFT)) < 0 ||
 	    json_add(obj, "devices", json_object_new_uint64(devices)) < 0 ||

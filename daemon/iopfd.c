@@ -66,6 +66,9 @@ static void help(void)
 	       "      --no-map-ahead        pin a fault's whole window before answering it\n"
 	       "      --idle-reclaim=SEC    release what no fault has used for SEC seconds\n"
 	       "                            (default 0: never)\n"
+	       "      --device-rate=SIZE    bytes a second the devices move, such as 2G: auto\n"
+	       "                            is sized for the stall faults are measured to\n"
+	       "                            cost them (default 0: unknown, auto keeps its sizes)\n"
 	       "      --timeout=MS          kernel waits this long for iopfd (default 1000)\n"
 	       "  -c, --config-dir=DIR      read iopfd.json and policies.d/ there (default %s)\n"
 	       "      --control=PATH        serve iopfctl on this socket (iopfd-control.socket: %s)\n"
@@ -130,6 +133,7 @@ enum {
 	ARG_PIN_LIMIT,
 	ARG_BUDGET,
 	ARG_IDLE_RECLAIM,
+	ARG_DEVICE_RATE,
 	ARG_NO_MAP_AHEAD,
 	ARG_FALLBACK_PAGES,
 	ARG_RING_ENTRIES,
@@ -167,6 +171,7 @@ static const struct option options[] = {
 	{ "batch", required_argument, NULL, 'b' },
 	{ "budget", required_argument, NULL, ARG_BUDGET },
 	{ "idle-reclaim", required_argument, NULL, ARG_IDLE_RECLAIM },
+	{ "device-rate", required_argument, NULL, ARG_DEVICE_RATE },
 	{ "no-map-ahead", no_argument, NULL, ARG_NO_MAP_AHEAD },
 	{ "ring-entries", required_argument, NULL, ARG_RING_ENTRIES },
 	{ "timeout", required_argument, NULL, ARG_TIMEOUT },
@@ -352,6 +357,12 @@ static int parse_option(int c, const char *value)
 	case ARG_IDLE_RECLAIM:
 		r = parse_u32(value, CONF_IDLE_RECLAIM_MAX_S, &o->resolver.idle_reclaim_s);
 		break;
+	case ARG_DEVICE_RATE:
+		if (parse_size(value, &o->resolver.device_rate) < 0 ||
+		    o->resolver.device_rate > CONF_DEVICE_RATE_MAX)
+			return usage_error("invalid --device-rate '%s': bytes a second, such as 2G (0: unknown)",
+					   value);
+		return 0;
 	case ARG_FALLBACK_PAGES:
 		r = parse_u32(value, 1u << 20, &o->sim.fallback_pages);
 		break;
@@ -386,6 +397,7 @@ static bool is_simulation_option(int c)
 	case ARG_BUDGET:
 	case ARG_NO_MAP_AHEAD:
 	case ARG_IDLE_RECLAIM:
+	case ARG_DEVICE_RATE:
 	case ARG_TIMEOUT:
 	case ARG_IOPF_FD:
 	case ARG_READY_FD:
@@ -460,6 +472,9 @@ static void note_command_line(int c)
 		break;
 	case ARG_IDLE_RECLAIM:
 		s = CONF_IDLE_RECLAIM;
+		break;
+	case ARG_DEVICE_RATE:
+		s = CONF_DEVICE_RATE;
 		break;
 	default:
 		return;

@@ -86,6 +86,15 @@ void simulate_report(FILE *f, const struct simulate_options *o, const struct sim
 		fprintf(f, "  mapped ahead    %s, after answering faults early\n",
 			format_bytes(ahead, sizeof(ahead), r->resolver.ahead_bytes));
 	}
+	if (r->resolver.stall_ns) {
+		char fitted[64];
+
+		iopf_policy_format(&r->policy, fitted, sizeof(fitted));
+		fprintf(f, "  lone fault      stalls its device %.1f us, pinning taken out (%.3f us a page)%s%s\n",
+			(double)r->resolver.stall_ns / 1e3, (double)r->resolver.page_pin_ns / 1e3,
+			o->resolver.device_rate && o->resolver.policy.fit_costs ? "; auto fitted: " : "",
+			o->resolver.device_rate && o->resolver.policy.fit_costs ? fitted : "");
+	}
 	fprintf(f, "  faults per GiB  %.1f touched\n", fig.faults_per_gib);
 	fprintf(f, "  fault latency   p50 %.1f us, p99 %.1f us (fault raised to page response)\n",
 		(double)fig.p50_ns / 1e3, (double)fig.p99_ns / 1e3);
@@ -125,6 +134,9 @@ int simulate_report_json(FILE *f, const struct simulate_options *o, const struct
 		{ "reclaimed_bytes", r->resolver.reclaimed },
 		{ "release_errors", r->resolver.release_errors },
 		{ "ahead_bytes", r->resolver.ahead_bytes },
+		{ "stall_ns", r->resolver.stall_ns },
+		{ "page_pin_ns", r->resolver.page_pin_ns },
+		{ "device_rate", o->resolver.device_rate },
 		{ "double_maps", s->double_maps },
 		{ "resolve_calls", s->resolve_calls },
 		{ "resolver_faults", r->resolver.faults },
@@ -144,6 +156,8 @@ int simulate_report_json(FILE *f, const struct simulate_options *o, const struct
 			       json_object_new_string(workload_kind_to_string(o->sim.workload.kind)));
 	json_object_object_add(root, "policy",
 			       json_object_new_string(policy_text(o, policy, sizeof(policy))));
+	iopf_policy_format(&r->policy, policy, sizeof(policy));
+	json_object_object_add(root, "policy_in_use", json_object_new_string(policy));
 	json_object_object_add(root, "overmapping", json_object_new_double(fig.overmap));
 	json_object_object_add(root, "faults_per_gib", json_object_new_double(fig.faults_per_gib));
 	json_object_object_add(root, "faults_per_sec", json_object_new_double(fig.faults_per_sec));

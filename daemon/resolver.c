@@ -35,6 +35,31 @@ static int track_pins(struct resolver *r, const struct resolver_config *config)
 	return 0;
 }
 
+/*
+ * Plain auto, sized for the stall last measured in the time a device at
+ * config.device_rate takes to move a page; any other policy as set.
+ */
+static void fit_policy(struct resolver *r)
+{
+	struct iopf_policy p = r->set_policy;
+	char was[64], now[64];
+	double page_us;
+
+	if (!p.fit_costs || !r->config.device_rate || !r->stats.stall_ns) {
+		r->config.policy = p;
+		return;
+	}
+	page_us = (double)IOPF_PAGE_SIZE * 1e6 / (double)r->config.device_rate;
+	iopf_policy_fit_costs(&p, (double)r->stats.stall_ns / 1e3 / page_us);
+	iopf_policy_format(&r->config.policy, was, sizeof(was));
+	iopf_policy_format(&p, now, sizeof(now));
+	r->config.policy = p;
+	if (!streq(was, now))
+		log_info("A lone fault stalls its device %.1f us, %.1f times the %.3f us it takes to move a page: auto is %s now.",
+			 (double)r->stats.stall_ns / 1e3, (double)r->stats.stall_ns / 1e3 / page_us,
+			 page_us, now);
+}
+
 int resolver_new(const struct iopf_backend *backend, const struct resolver_config *config,
 		 bool takeover, struct resolver **ret)
 {
@@ -50,6 +75,7 @@ int resolver_new(const struct iopf_backend *backend, const struct resolver_confi
 		return -ENOMEM;
 	r->backend = *backend;
 	r->config = *config;
+	r->set_policy = config->policy;
 	r->eventfd = -EBADF;
 
 	/* For the largest batch: a reload may raise batch_max. */
@@ -115,11 +141,13 @@ int resolver_set_config(struct resolver *r, const struct resolver_config *config
 	e = track_pins(r, config);
 	if (e < 0)
 		return e;
-	r->config.policy = config->policy;
+	r->set_policy = config->policy;
 	r->config.batch_max = config->batch_max;
 	r->config.budget_pages = config->budget_pages;
 	r->config.no_map_ahead = config->no_map_ahead;
 	r->config.idle_reclaim_s = config->idle_reclaim_s;
+	r->config.device_rate = config->device_rate;
+	fit_policy(r);
 	r->map_ahead = !config->no_map_ahead && !config->budget_pages &&
 		       (r->features & VFIO_IOPF_FEATURE_MAP_AHEAD);
 	return 0;
@@ -491,9 +519,19 @@ static bool resolve_error_is_transient(int e)
  * timeout, which answers them with its fallback.  Only an error that says the
  * fd itself is unusable is returned.
  */
+static uint32_t entry_pages(const struct vfio_iopf_resolve_entry *e, uint32_t n)
+{
+	uint64_t pages = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		pages += e[i].map_size >> IOPF_PAGE_SHIFT;
+	return (uint32_t)MIN(pages, (uint64_t)UINT32_MAX);
+}
+
 static int submit(struct resolver *r, uint32_t n)
 {
 	struct vfio_iopf_resolve *b = r->batch;
+	uint64_t start;
 
 	for (unsigned tries = 1; ; tries++) {
 		int e;
@@ -502,7 +540,9 @@ static int submit(struct resolver *r, uint32_t n)
 		b->flags = 0;
 		b->count = n;
 		b->out_done = 0;
+		start = now_ns();
 		e = r->backend.ops->resolve(r->backend.data, b);
+		stall_meter_call(&r->stall, entry_pages(b->entries, n), now_ns() - start);
 		if (e < 0 && !resolve_error_is_transient(e))
 			return log_struct_errno(LOG_ERR, e, IOPF_MESSAGE_FAULT_UNRESOLVED,
 						LOG_FIELDS(LOG_FIELD_U64("FAULTS", n)),
@@ -525,6 +565,20 @@ static int submit(struct resolver *r, uint32_t n)
 		r->stats.retries++;
 		memmove(b->entries, b->entries + b->out_done, n * sizeof(b->entries[0]));
 	}
+}
+
+static void measure_stall(struct resolver *r, const struct vfio_iopf_fault *f,
+			  const struct vfio_iopf_resolve_entry *e)
+{
+	struct stall_estimate est;
+
+	stall_meter_fault(&r->stall, f->timestamp_ns, now_ns(), entry_pages(e, 1));
+	if (!stall_meter_full(&r->stall) || stall_meter_estimate(&r->stall, &est) < 0)
+		return;
+	stall_meter_reset(&r->stall);
+	r->stats.stall_ns = MAX((uint64_t)(est.stall_us * 1e3), UINT64_C(1));
+	r->stats.page_pin_ns = (uint64_t)(est.page_us * 1e3);
+	fit_policy(r);
 }
 
 int resolver_drain(struct resolver *r)
@@ -552,6 +606,9 @@ int resolver_drain(struct resolver *r)
 		e = entries ? submit(r, entries) : 0;
 		if (e < 0)
 			return e;
+		/* a lone fault: what it waited is its stall */
+		if (r->nrecords == 1 && entries == 1 && r->batch->entries[0].out_result == 0)
+			measure_stall(r, &r->records[0], &r->batch->entries[0]);
 		handled += (int)n;
 		quota -= n;
 	}

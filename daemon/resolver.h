@@ -16,6 +16,7 @@
 #include "macro.h"
 #include "policy.h"
 #include "ring.h"
+#include "stall.h"
 
 #define RESOLVER_DEVICES_MAX 4096u
 /* Records one resolver_drain() handles before letting other VMs' rings go first. */
@@ -37,6 +38,8 @@ struct resolver_config {
 	uint64_t budget_pages; /* the VM's on-demand pins at most (budget.h); 0 = no limit */
 	bool no_map_ahead;     /* always pin a fault's whole window before answering */
 	uint32_t idle_reclaim_s; /* release what no fault used for this long; 0 = never */
+	/* bytes a second the VM's devices move; with it plain auto is fitted to the stall; 0 = unknown */
+	uint64_t device_rate;
 };
 
 struct resolver_stats {
@@ -54,6 +57,8 @@ struct resolver_stats {
 	uint64_t ahead_bytes;    /* mapped ahead of faults, after their answers */
 	uint64_t cautious;       /* faults given their page alone after a refused entry */
 	uint32_t overflow;       /* last seen ring overflow counter */
+	uint64_t stall_ns;       /* a lone fault's stall, last measured (stall.h); 0: not yet */
+	uint64_t page_pin_ns;    /* a page's cost in a resolve call, last measured; 0: unknown */
 };
 
 /* What the resolver keeps per device id. */
@@ -87,6 +92,8 @@ struct resolver {
 	struct vfio_iopf_resolve *batch;
 	struct fault_rules rules;        /* by device and range, over config.policy */
 	uint32_t cautious_left;          /* faults still to serve page by page */
+	struct iopf_policy set_policy;   /* as configured: config.policy is plain auto fitted */
+	struct stall_meter stall;
 	struct resolver_stats stats;
 };
 
@@ -100,6 +107,8 @@ int resolver_new(const struct iopf_backend *backend, const struct resolver_confi
 /*
  * Applies @config to the next faults (the kernel timeout stays what it was at
  * attach time).  A budget set later counts what is faulted from then on.
+ * With a device_rate, plain auto is fitted (iopf_policy_fit_costs()) to the
+ * stall of lone faults, measured over every STALL_SAMPLES of them.
  */
 int resolver_set_config(struct resolver *r, const struct resolver_config *config);
 /*

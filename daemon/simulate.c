@@ -174,7 +174,10 @@ int simulate_run(const struct simulate_options *o, struct simulate_result *ret)
 
 	*ret = (struct simulate_result) { .total_accesses = st.total_accesses };
 	sim_get_stats(sim, &ret->sim);
-	if (resolver)
+	ret->policy = o->resolver.policy;
+	if (resolver) {
 		ret->resolver = resolver->stats;
+		ret->policy = resolver->config.policy;
+	}
 	return 0;
 }

@@ -29,6 +29,7 @@ struct simulate_options {
 struct simulate_result {
 	struct sim_stats sim;
 	struct resolver_stats resolver;
+	struct iopf_policy policy;  /* the resolver's in the end: plain auto as fitted */
 	uint64_t total_accesses;
 };
 

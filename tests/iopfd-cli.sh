@@ -28,6 +28,7 @@ for iopfd in "$top_builddir/iopfd" "$top_builddir/tests/iopfd-san"; do
 	for bad in "--policy=fixed:0" "--policy=bogus" "--memory=1000" "--memory=1Q" "--devices=0" \
 		   "--devices=x" "--batch=1025" "--ring-entries=100" "--zipf=-1" "--pin-limit=12" \
 		   "--budget=12" "--budget=1Q" "--idle-reclaim=604801" "--idle-reclaim=1m" \
+		   "--device-rate=fast" "--device-rate=2048T" \
 		   "--queue-depth=4097" "--message-size=1000" "--phases=0" "--working-set=0" \
 		   "--no-such-option"; do
 		out=$("$iopfd" --simulate random $bad 2>&1); rc=$?

@@ -54,6 +54,12 @@ START_TEST(errors_name_the_position)
 		     "f.json:1:18: \"idle_reclaim\": expected an integer from 0 to 604800");
 	expect_error("{\"vm\":\"a\",\"device\":\"x\",\"idle_reclaim\":60}", true,
 		     "f.json:1:24: \"idle_reclaim\" applies to a whole VM");
+	expect_error("{\"device_rate\": \"fast\"}", false, "f.json:1:17: \"device_rate\": expected a size");
+	expect_error("{\"device_rate\": \"2P\"}", false, "f.json:1:17: \"device_rate\": expected a size");
+	expect_error("{\"device_rate\": -1}", false,
+		     "f.json:1:17: \"device_rate\": expected bytes from 0 to 1125899906842624");
+	expect_error("{\"vm\":\"a\",\"device\":\"x\",\"device_rate\":\"1G\"}", true,
+		     "f.json:1:24: \"device_rate\" applies to a whole VM");
 	expect_error("{\"control_group\": \"Bad Group\"}", false, "f.json:1:19: \"control_group\"");
 	expect_error("[]", false, "f.json:1:1: expected an object of settings");
 	/* a key given twice, at the second one */
@@ -127,7 +133,7 @@ START_TEST(rules_command_line_and_origins)
 	snprintf(path, sizeof(path), "%s/policies.d/20-db.json", dir);
 	write_file(path, "[\n  {\"vm\": \"db-*\", \"policy\": \"exact\", \"idle_reclaim\": 300}\n]\n");
 	snprintf(path, sizeof(path), "%s/policies.d/10-all.json", dir);
-	write_file(path, "{\"vm\": \"*\", \"policy\": \"fixed:16\", \"budget\": \"1G\"}");
+	write_file(path, "{\"vm\": \"*\", \"policy\": \"fixed:16\", \"budget\": \"1G\", \"device_rate\": \"12G\"}");
 	snprintf(path, sizeof(path), "%s/policies.d/README", dir);
 	write_file(path, "not a policy: ignored, it does not end in .json");
 
@@ -153,6 +159,7 @@ START_TEST(rules_command_line_and_origins)
 	ck_assert_uint_eq(s.resolver.policy.fixed_pages, 16);
 	ck_assert_ptr_null(s.origin[CONF_MAP_AHEAD].file);
 	ck_assert_uint_eq(s.resolver.idle_reclaim_s, 0);
+	ck_assert_uint_eq(s.resolver.device_rate, UINT64_C(12) << 30);
 
 	json = conf_settings_to_json(&s);
 	ck_assert_ptr_nonnull(json);
@@ -163,6 +170,8 @@ START_TEST(rules_command_line_and_origins)
 	ck_assert_str_eq(text, "default");
 	ck_assert_str_eq(json_object_get_string(json_object_object_get(
 				 json_object_object_get(json, "batch"), "origin")), "command line");
+	ck_assert_uint_eq(json_object_get_uint64(json_object_object_get(
+				  json_object_object_get(json, "device_rate"), "value")), UINT64_C(12) << 30);
 	json_object_put(json);
 
 	/* a broken rule file: the whole load fails and names it */

@@ -264,6 +264,49 @@ START_TEST(rules_by_device_and_range)
 }
 END_TEST
 
-TEST_MAIN("simulate", rules_by_device_and_range, map_ahead_in_the_simulator, budget_holds_through_the_kernel_side, every_workload_and_policy, sequential_gib_adaptive_beats_fixed,
+/*
+ * With the devices' rate known, plain auto grows to what the stall measured
+ * in page times calls for: at 1 TB/s a page moves in 4 ns, so any stall is
+ * thousands of page times and auto takes its largest blocks; at 1 KB/s a
+ * page takes 4 s and auto keeps its sizes.  Without a rate, or with sizes
+ * set, it stays as set.
+ */
+START_TEST(auto_is_fitted_to_the_measured_stall)
+{
+	static const struct {
+		const char *policy;
+		uint64_t rate;
+		const char *in_use;
+	} cases[] = {
+		{ "auto", 0, "auto:16:64" },
+		{ "auto", UINT64_C(1) << 40, "auto:1024:4096" },
+		{ "auto", 1024, "auto:16:64" },
+		{ "auto:16:64", UINT64_C(1) << 40, "auto:16:64" },
+		{ "fixed:16", UINT64_C(1) << 40, "fixed:16" },
+	};
+	uint64_t unfitted_faults = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct simulate_options o = opts(WORKLOAD_RANDOM, cases[i].policy, 64u << 20, 1, 1);
+		struct simulate_result r;
+		char in_use[64];
+
+		o.resolver.device_rate = cases[i].rate;
+		ck_assert_int_eq(simulate_run(&o, &r), 0);
+		assert_consistent(&o, &r);
+		/* depth 1: every fault is a lone one, and they are many more than a sample */
+		ck_assert_msg(r.resolver.stall_ns > 0, "%s at %llu B/s: no stall measured", cases[i].policy,
+			      (unsigned long long)cases[i].rate);
+		ck_assert_int_ge(iopf_policy_format(&r.policy, in_use, sizeof(in_use)), 0);
+		ck_assert_str_eq(in_use, cases[i].in_use);
+		if (i == 0)
+			unfitted_faults = r.sim.faults;
+		if (i == 1)
+			ck_assert_uint_lt(r.sim.faults * 2, unfitted_faults);
+	}
+}
+END_TEST
+
+TEST_MAIN("simulate", auto_is_fitted_to_the_measured_stall, rules_by_device_and_range, map_ahead_in_the_simulator, budget_holds_through_the_kernel_side, every_workload_and_policy, sequential_gib_adaptive_beats_fixed,
 	  random_adaptive_does_not_overmap, one_at_a_time_and_kernel_only,
 	  tiny_ring_overflows_without_loss)

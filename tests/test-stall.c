@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Description: a lone fault's stall is measured without its pages' pinning, and bad timestamps do not count. */
+#include "check-helpers.h"
+#include "stall.h"
+
+#define US UINT64_C(1000)
+
+/* Calls of 1 to 64 pages costing @fixed_us plus @page_us per page. */
+static void linear_calls(struct stall_meter *m, double fixed_us, double page_us)
+{
+	for (uint32_t i = 0; i < STALL_SAMPLES; i++) {
+		uint32_t pages = 1 + i % 64;
+
+		stall_meter_call(m, pages, (uint64_t)((fixed_us + page_us * pages) * 1e3));
+	}
+}
+
+START_TEST(pinning_is_taken_out_of_the_stall)
+{
+	static struct stall_meter m;
+	struct stall_estimate e;
+
+	ck_assert_int_eq(stall_meter_estimate(&m, &e), -EAGAIN);
+	linear_calls(&m, 3.0, 0.5);
+	/* 10 us of wake-up and fault, plus 15 more pages at 0.5 us */
+	for (uint32_t i = 0; i < STALL_SAMPLES; i++)
+		stall_meter_fault(&m, 1000 * US, 1000 * US + 10 * US + 15 * 500, 16);
+	ck_assert(stall_meter_full(&m));
+	ck_assert_int_eq(stall_meter_estimate(&m, &e), 0);
+	ck_assert_double_eq_tol(e.page_us, 0.5, 1e-6);
+	ck_assert_double_eq_tol(e.stall_us, 10.0, 1e-6);
+}
+END_TEST
+
+START_TEST(the_stall_is_the_median)
+{
+	static struct stall_meter m;
+	struct stall_estimate e;
+
+	/* calls that do not vary: no page cost to take out */
+	for (uint32_t i = 0; i < STALL_SAMPLES; i++)
+		stall_meter_call(&m, 1, 7 * US);
+	for (uint32_t i = 0; i < 100; i++)
+		stall_meter_fault(&m, 0, 5 * US, 1);
+	for (uint32_t i = 0; i < 101; i++)
+		stall_meter_fault(&m, 0, 8 * US, 1);
+	for (uint32_t i = 0; i < 55; i++)
+		stall_meter_fault(&m, 0, 900 * US, 1);
+	ck_assert_int_eq(stall_meter_estimate(&m, &e), 0);
+	ck_assert_double_eq(e.page_us, 0);
+	ck_assert_double_eq_tol(e.stall_us, 8.0, 1e-9);
+}
+END_TEST
+
+START_TEST(timestamps_that_cannot_be_true_are_not_counted)
+{
+	static struct stall_meter m;
+	struct stall_estimate e;
+
+	/* another process wrote the ring: stamped after the answer, or long before */
+	stall_meter_fault(&m, 2000 * US, 1000 * US, 1);
+	stall_meter_fault(&m, 0, STALL_MAX_NS + 1, 1);
+	stall_meter_fault(&m, UINT64_MAX, 0, 1);
+	ck_assert_int_eq(m.nfaults, 0);
+	ck_assert_int_eq(stall_meter_estimate(&m, &e), -EAGAIN);
+	stall_meter_fault(&m, 0, STALL_MAX_NS, 1);
+	ck_assert_int_eq(stall_meter_estimate(&m, &e), 0);
+	ck_assert_double_eq_tol(e.stall_us, 1e6, 1e-6);
+}
+END_TEST
+
+START_TEST(a_full_meter_keeps_its_samples_until_reset)
+{
+	static struct stall_meter m;
+	struct stall_estimate e;
+
+	for (uint32_t i = 0; i < STALL_SAMPLES + 10; i++)
+		stall_meter_fault(&m, 0, (i < STALL_SAMPLES ? 4 : 400) * US, 1);
+	ck_assert_int_eq(stall_meter_estimate(&m, &e), 0);
+	ck_assert_double_eq_tol(e.stall_us, 4.0, 1e-9);
+	stall_meter_reset(&m);
+	ck_assert(!stall_meter_full(&m));
+	ck_assert_int_eq(stall_meter_estimate(&m, &e), -EAGAIN);
+	/* calls keep rolling: the newest STALL_SAMPLES count, and cost went up */
+	linear_calls(&m, 3.0, 0.5);
+	linear_calls(&m, 3.0, 2.0);
+	stall_meter_fault(&m, 0, 20 * US + 3 * 2000, 4);
+	ck_assert_int_eq(stall_meter_estimate(&m, &e), 0);
+	ck_assert_double_eq_tol(e.page_us, 2.0, 1e-6);
+	ck_assert_double_eq_tol(e.stall_us, 20.0, 1e-6);
+}
+END_TEST
+
+TEST_MAIN("stall", pinning_is_taken_out_of_the_stall, the_stall_is_the_median,
+	  timestamps_that_cannot_be_true_are_not_counted, a_full_meter_keeps_its_samples_until_reset)
