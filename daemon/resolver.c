@@ -528,10 +528,20 @@ static uint32_t entry_pages(const struct vfio_iopf_resolve_entry *e, uint32_t n)
 	return (uint32_t)MIN(pages, (uint64_t)UINT32_MAX);
 }
 
+/* CLOCK_THREAD_CPUTIME_ID: what this thread ran, not what it waited. */
+static uint64_t thread_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static int submit(struct resolver *r, uint32_t n)
 {
 	struct vfio_iopf_resolve *b = r->batch;
-	uint64_t start;
+	uint64_t ran;
 
 	for (unsigned tries = 1; ; tries++) {
 		int e;
@@ -540,9 +550,11 @@ static int submit(struct resolver *r, uint32_t n)
 		b->flags = 0;
 		b->count = n;
 		b->out_done = 0;
-		start = now_ns();
+		r->call_start_ns = now_ns();
+		ran = thread_ns();
 		e = r->backend.ops->resolve(r->backend.data, b);
-		stall_meter_call(&r->stall, entry_pages(b->entries, n), now_ns() - start);
+		r->call_ns = thread_ns() - ran;
+		stall_meter_call(&r->stall, entry_pages(b->entries, n), r->call_ns);
 		if (e < 0 && !resolve_error_is_transient(e))
 			return log_struct_errno(LOG_ERR, e, IOPF_MESSAGE_FAULT_UNRESOLVED,
 						LOG_FIELDS(LOG_FIELD_U64("FAULTS", n)),
@@ -572,7 +584,7 @@ static void measure_stall(struct resolver *r, const struct vfio_iopf_fault *f,
 {
 	struct stall_estimate est;
 
-	stall_meter_fault(&r->stall, f->timestamp_ns, now_ns(), entry_pages(e, 1));
+	stall_meter_fault(&r->stall, f->timestamp_ns, r->call_start_ns, r->call_ns, entry_pages(e, 1));
 	if (!stall_meter_full(&r->stall) || stall_meter_estimate(&r->stall, &est) < 0)
 		return;
 	stall_meter_reset(&r->stall);

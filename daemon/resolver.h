@@ -94,6 +94,8 @@ struct resolver {
 	uint32_t cautious_left;          /* faults still to serve page by page */
 	struct iopf_policy set_policy;   /* as configured: config.policy is plain auto fitted */
 	struct stall_meter stall;
+	uint64_t call_start_ns;          /* the last resolve call: when it began (CLOCK_MONOTONIC) */
+	uint64_t call_ns;                /* and how long it ran (CLOCK_THREAD_CPUTIME_ID) */
 	struct resolver_stats stats;
 };
 

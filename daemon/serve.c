@@ -72,6 +72,7 @@ int serve_run(int iopf_fd, const struct resolver_config *base, struct manager *m
 		return r;
 
 	result.resolver = resolver->stats;
+	result.policy = resolver->config.policy;
 	resolver = resolver_free(resolver);
 	r = backend.ops->info(backend.data, &result.info);
 	if (r < 0)
@@ -94,6 +95,13 @@ void serve_report(FILE *f, const struct serve_result *r)
 	fprintf(f, "  iopfd consumed %llu records in %llu resolve calls (%llu stale, %llu refused)\n",
 		(unsigned long long)r->resolver.faults, (unsigned long long)r->resolver.batches,
 		(unsigned long long)r->resolver.stale, (unsigned long long)r->resolver.errors);
+	if (r->resolver.stall_ns) {
+		char policy[64];
+
+		iopf_policy_format(&r->policy, policy, sizeof(policy));
+		fprintf(f, "  a lone fault stalled its device %.1f us (pinning %.3f us a page taken out); policy %s\n",
+			(double)r->resolver.stall_ns / 1e3, (double)r->resolver.page_pin_ns / 1e3, policy);
+	}
 }
 
 int serve_report_json(FILE *f, const struct serve_result *r)
@@ -111,10 +119,16 @@ int serve_report_json(FILE *f, const struct serve_result *r)
 		{ "resolve_calls", r->resolver.batches },
 		{ "resolver_stale", r->resolver.stale },
 		{ "resolver_errors", r->resolver.errors },
+		{ "stall_ns", r->resolver.stall_ns },
+		{ "page_pin_ns", r->resolver.page_pin_ns },
 	};
 	_cleanup_(json_object_putp) json_object *root = json_counters_new(counters, ARRAY_SIZE(counters));
+	char policy[64];
 
 	if (!root)
+		return -ENOMEM;
+	iopf_policy_format(&r->policy, policy, sizeof(policy));
+	if (json_add(root, "policy_in_use", json_object_new_string(policy)) < 0)
 		return -ENOMEM;
 	return json_print(f, root);
 }

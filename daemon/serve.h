@@ -17,6 +17,7 @@
 struct serve_result {
 	struct vfio_iopf_info info;     /* the kernel's counters after detaching */
 	struct resolver_stats resolver;
+	struct iopf_policy policy;      /* the resolver's in the end: plain auto as fitted */
 };
 
 /* @ready_fd, if >= 0, gets one byte once iopfd is attached (for a parent waiting on it). */

@@ -6,13 +6,16 @@
 #include "macro.h"
 #include "stall.h"
 
-void stall_meter_fault(struct stall_meter *m, uint64_t fault_ns, uint64_t answered_ns,
-		       uint32_t pages)
+void stall_meter_fault(struct stall_meter *m, uint64_t fault_ns, uint64_t call_start_ns,
+		       uint64_t call_ns, uint32_t pages)
 {
-	if (m->nfaults == STALL_SAMPLES || answered_ns < fault_ns ||
-	    answered_ns - fault_ns > STALL_MAX_NS)
+	if (m->nfaults == STALL_SAMPLES || call_start_ns < fault_ns ||
+	    call_start_ns - fault_ns > STALL_MAX_NS || call_ns > STALL_MAX_NS)
 		return;
-	m->faults[m->nfaults++] = (struct stall_sample) { .ns = answered_ns - fault_ns, .pages = pages };
+	m->faults[m->nfaults++] = (struct stall_sample) {
+		.ns = call_start_ns - fault_ns + call_ns,
+		.pages = pages,
+	};
 }
 
 void stall_meter_call(struct stall_meter *m, uint32_t pages, uint64_t ns)

@@ -3,15 +3,16 @@
 
 /*
  * What a lone fault keeps its device waiting, measured as iopfd serves it:
- * from the kernel's timestamp in the fault record to the return of the
- * resolve call that answered it.  That includes pinning the pages the
- * answer waited for; the cost of a page, taken from how long resolve calls
- * of different sizes take, is subtracted for every page past the first, so
- * that what is left is the fault's own cost plus iopfd's wake-up, the stall
- * iopf_policy_fit_costs() sizes auto for.  Pure: the caller passes the
- * times.
+ * from the kernel's timestamp in the fault record to the start of the
+ * resolve call that answered it, plus the time that call ran.  That is the
+ * call's CPU time, not its wall time: the device that gets its answer in
+ * the call often preempts iopfd before the call returns, and its time is
+ * not the fault's.  The call also pinned the pages the answer waited for;
+ * a page's cost, taken from how long resolve calls of different sizes run,
+ * is taken out for every page past the first, so that what is left is the
+ * fault's own cost plus iopfd's wake-up, the stall iopf_policy_fit_costs()
+ * sizes auto for.  Pure: the caller passes the times.
  */
-
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -19,8 +20,8 @@
 #define STALL_SAMPLES 256u
 /*
  * A fault record's timestamp is written by the kernel, or by any process
- * that can write the ring: a lone fault that waited longer than this, or
- * whose timestamp is later than its answer, is not counted.
+ * that can write the ring: a lone fault that waited longer than this for
+ * its call, or whose timestamp is later than the call, is not counted.
  */
 #define STALL_MAX_NS UINT64_C(1000000000)
 
@@ -42,10 +43,13 @@ struct stall_estimate {
 	double page_us;      /* a resolve call's cost per page asked for; 0 if the calls did not vary */
 };
 
-/* A lone fault stamped @fault_ns, answered at @answered_ns after pinning @pages. */
-void stall_meter_fault(struct stall_meter *m, uint64_t fault_ns, uint64_t answered_ns,
-		       uint32_t pages);
-/* A resolve call for @pages in all that took @ns. */
+/*
+ * A lone fault stamped @fault_ns, answered by a call that began at
+ * @call_start_ns, ran @call_ns and pinned @pages for it.
+ */
+void stall_meter_fault(struct stall_meter *m, uint64_t fault_ns, uint64_t call_start_ns,
+		       uint64_t call_ns, uint32_t pages);
+/* A resolve call for @pages in all that ran @ns. */
 void stall_meter_call(struct stall_meter *m, uint32_t pages, uint64_t ns);
 /* Whether STALL_SAMPLES lone faults were counted since the last reset. */
 static inline bool stall_meter_full(const struct stall_meter *m)

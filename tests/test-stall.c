@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Description: a lone fault's stall is measured without its pages' pinning, and bad timestamps do not count. */
+/* Description: a lone fault's stall is its wait for the call plus the call's run, without its pages' pinning; bad timestamps do not count. */
 #include "check-helpers.h"
 #include "stall.h"
 
@@ -22,9 +22,9 @@ START_TEST(pinning_is_taken_out_of_the_stall)
 
 	ck_assert_int_eq(stall_meter_estimate(&m, &e), -EAGAIN);
 	linear_calls(&m, 3.0, 0.5);
-	/* 10 us of wake-up and fault, plus 15 more pages at 0.5 us */
+	/* 7 us of wake-up, a 3 us call, plus 15 more pages at 0.5 us */
 	for (uint32_t i = 0; i < STALL_SAMPLES; i++)
-		stall_meter_fault(&m, 1000 * US, 1000 * US + 10 * US + 15 * 500, 16);
+		stall_meter_fault(&m, 1000 * US, 1007 * US, 3 * US + 15 * 500, 16);
 	ck_assert(stall_meter_full(&m));
 	ck_assert_int_eq(stall_meter_estimate(&m, &e), 0);
 	ck_assert_double_eq_tol(e.page_us, 0.5, 1e-6);
@@ -41,11 +41,11 @@ START_TEST(the_stall_is_the_median)
 	for (uint32_t i = 0; i < STALL_SAMPLES; i++)
 		stall_meter_call(&m, 1, 7 * US);
 	for (uint32_t i = 0; i < 100; i++)
-		stall_meter_fault(&m, 0, 5 * US, 1);
+		stall_meter_fault(&m, 0, 2 * US, 3 * US, 1);
 	for (uint32_t i = 0; i < 101; i++)
-		stall_meter_fault(&m, 0, 8 * US, 1);
+		stall_meter_fault(&m, 0, 1 * US, 7 * US, 1);
 	for (uint32_t i = 0; i < 55; i++)
-		stall_meter_fault(&m, 0, 900 * US, 1);
+		stall_meter_fault(&m, 0, 890 * US, 10 * US, 1);
 	ck_assert_int_eq(stall_meter_estimate(&m, &e), 0);
 	ck_assert_double_eq(e.page_us, 0);
 	ck_assert_double_eq_tol(e.stall_us, 8.0, 1e-9);
@@ -57,15 +57,16 @@ START_TEST(timestamps_that_cannot_be_true_are_not_counted)
 	static struct stall_meter m;
 	struct stall_estimate e;
 
-	/* another process wrote the ring: stamped after the answer, or long before */
-	stall_meter_fault(&m, 2000 * US, 1000 * US, 1);
-	stall_meter_fault(&m, 0, STALL_MAX_NS + 1, 1);
-	stall_meter_fault(&m, UINT64_MAX, 0, 1);
+	/* another process wrote the ring: stamped after the call, or long before */
+	stall_meter_fault(&m, 2000 * US, 1000 * US, US, 1);
+	stall_meter_fault(&m, 0, STALL_MAX_NS + 1, US, 1);
+	stall_meter_fault(&m, UINT64_MAX, 0, US, 1);
+	stall_meter_fault(&m, 0, US, UINT64_MAX, 1);
 	ck_assert_int_eq(m.nfaults, 0);
 	ck_assert_int_eq(stall_meter_estimate(&m, &e), -EAGAIN);
-	stall_meter_fault(&m, 0, STALL_MAX_NS, 1);
+	stall_meter_fault(&m, 0, STALL_MAX_NS, STALL_MAX_NS, 1);
 	ck_assert_int_eq(stall_meter_estimate(&m, &e), 0);
-	ck_assert_double_eq_tol(e.stall_us, 1e6, 1e-6);
+	ck_assert_double_eq_tol(e.stall_us, 2e6, 1e-6);
 }
 END_TEST
 
@@ -75,7 +76,7 @@ START_TEST(a_full_meter_keeps_its_samples_until_reset)
 	struct stall_estimate e;
 
 	for (uint32_t i = 0; i < STALL_SAMPLES + 10; i++)
-		stall_meter_fault(&m, 0, (i < STALL_SAMPLES ? 4 : 400) * US, 1);
+		stall_meter_fault(&m, 0, US, (i < STALL_SAMPLES ? 3 : 400) * US, 1);
 	ck_assert_int_eq(stall_meter_estimate(&m, &e), 0);
 	ck_assert_double_eq_tol(e.stall_us, 4.0, 1e-9);
 	stall_meter_reset(&m);
@@ -84,7 +85,7 @@ START_TEST(a_full_meter_keeps_its_samples_until_reset)
 	/* calls keep rolling: the newest STALL_SAMPLES count, and cost went up */
 	linear_calls(&m, 3.0, 0.5);
 	linear_calls(&m, 3.0, 2.0);
-	stall_meter_fault(&m, 0, 20 * US + 3 * 2000, 4);
+	stall_meter_fault(&m, 0, 15 * US, 5 * US + 3 * 2000, 4);
 	ck_assert_int_eq(stall_meter_estimate(&m, &e), 0);
 	ck_assert_double_eq_tol(e.page_us, 2.0, 1e-6);
 	ck_assert_double_eq_tol(e.stall_us, 20.0, 1e-6);
