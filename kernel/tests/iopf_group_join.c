@@ -3,7 +3,9 @@
  * Groups joining an IOPF container later: a faulting device joins and its
  * faults are handled (pages already mapped on demand are visible to it); a
  * device that cannot fault is refused with EBUSY while ranges are mapped on
- * demand.
+ * demand.  A device that leaves and joins again, over and over, takes a
+ * free slot of the device table, which does not grow (it grew by one entry
+ * on every join in the series before it was fixed).
  */
 #include "iopf_mock.h"
 
@@ -16,6 +18,7 @@ int main(void)
 	unsigned char *mem = t_alloc(4096 * PG), buf[PG];
 	struct vfio_iommu_type1_enable_iopf en;
 	struct t_vfio a, b;
+	__u32 ndevices;
 	char path[64];
 	int fd, g;
 
@@ -40,6 +43,21 @@ int main(void)
 	g = open(path, O_RDWR);
 	t_check(g >= 0);
 	t_check_err(ioctl(g, VFIO_GROUP_SET_CONTAINER, &a.container), EBUSY);
+
+	/* b leaves and joins again: it takes a free slot, the table does not grow */
+	ndevices = t_iopf_info(fd).out_ndevices;
+	for (int i = 0; i < 20; i++) {
+		close(b.device);
+		t_check(ioctl(b.group, VFIO_GROUP_UNSET_CONTAINER) == 0);
+		t_check(ioctl(b.group, VFIO_GROUP_SET_CONTAINER, &a.container) == 0);
+		b.device = ioctl(b.group, VFIO_GROUP_GET_DEVICE_FD, "iopf-mock1");
+		t_check(b.device >= 0);
+		if (t_iopf_info(fd).out_ndevices != ndevices)
+			t_fail("join %d: %u slots in the device table, %u before", i,
+			       t_iopf_info(fd).out_ndevices, ndevices);
+	}
+	t_check(t_dma(b.device, 0, IOVA + 2049 * PG, buf, PG, &out) == 0);
+	t_check(memcmp(buf, mem + 2049 * PG, PG) == 0);
 
 	/* b leaves; a still works */
 	close(b.device);

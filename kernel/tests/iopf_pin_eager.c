@@ -3,7 +3,9 @@
  * VFIO_DMA_MAP_FLAG_PIN_EAGER keeps one range pinned and mapped in an IOPF
  * container: locked_vm grows at MAP_DMA, the device never faults on it,
  * VFIO_IOPF_RELEASE leaves it alone, UNMAP_DMA unpins it; other ranges stay
- * lazy.  With VFIO_DMA_MAP_FLAG_VADDR it is EINVAL.
+ * lazy.  INFO's out_locked_pages counts what the lazy ones charge, as the
+ * header says, and the eager range's charge is VmLck's rest.  With
+ * VFIO_DMA_MAP_FLAG_VADDR it is EINVAL.
  */
 #include "iopf_mock.h"
 
@@ -34,6 +36,8 @@ int main(void)
 	t_check(out.out_faults == 0 && memcmp(buf, eager + SIZE - PG, PG) == 0);
 	t_check(t_dma(v.device, 0, IOVA + SIZE, buf, PG, &out) == 0);
 	t_check(out.out_faults == 1);
+	t_check(t_iopf_info(fd).out_locked_pages == SIZE / PG);	/* the lazy range's window */
+	t_check(t_locked_kb() - base == 2 * SIZE / 1024);
 
 	rel.iova = IOVA;
 	rel.size = 2 * SIZE;

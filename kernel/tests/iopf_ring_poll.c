@@ -2,7 +2,9 @@
 /*
  * The iopf fd polls readable while records are unconsumed; a fault that can
  * only be answered INVALID (permission missing, no DMA range) is answered at
- * once and never reaches the ring.
+ * once and never reaches the ring.  Poll goes by the kernel's own producer
+ * index, not the ring's copy, which any process that maps the ring can
+ * write (the series before it was fixed read the copy).
  */
 #include "iopf_ring.h"
 
@@ -33,6 +35,10 @@ int main(void)
 	t_check(t_dma(v.device, 0, 0x7000000ULL, buf, 8, NULL) == -EFAULT);
 	t_check(*t_ring_u32(&r, r.off.producer) == 0);
 	t_check(t_iopf_info(r.fd).out_invalid == 2);
+
+	*t_ring_u32(&r, r.off.producer) = 5;
+	t_check(poll(&p, 1, 0) == 0);
+	*t_ring_u32(&r, r.off.producer) = 0;
 
 	t_dma_start(&job, v.device, 0, IOVA, buf, 8);
 	t_check(poll(&p, 1, 10000) == 1 && (p.revents & POLLIN));

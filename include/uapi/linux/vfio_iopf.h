@@ -275,7 +275,7 @@ struct vfio_iopf_release {
  * @out_timeouts: faults the resolver did not answer in time
  * @out_overflow: faults that found the ring full
  * @out_mapped_pages: pages currently mapped on demand
- * @out_locked_pages: pages currently charged to locked_vm by this container
+ * @out_locked_pages: pages charged to locked_vm by ranges mapped on demand
  * @out_fallback_pages: size of the in-kernel fallback window
  * @out_ndevices: devices of the container, see VFIO_IOPF_DEVICE_INFO
  * @out_resolver_id: id of the attached resolver (see VFIO_IOPF_SET_RESOLVER),
