@@ -528,16 +528,6 @@ static uint32_t entry_pages(const struct vfio_iopf_resolve_entry *e, uint32_t n)
 	return (uint32_t)MIN(pages, (uint64_t)UINT32_MAX);
 }
 
-/* CLOCK_THREAD_CPUTIME_ID: what this thread ran, not what it waited. */
-static uint64_t thread_ns(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static int submit(struct resolver *r, uint32_t n)
 {
 	struct vfio_iopf_resolve *b = r->batch;
@@ -551,9 +541,9 @@ static int submit(struct resolver *r, uint32_t n)
 		b->count = n;
 		b->out_done = 0;
 		r->call_start_ns = now_ns();
-		ran = thread_ns();
+		ran = thread_cpu_ns();
 		e = r->backend.ops->resolve(r->backend.data, b);
-		r->call_ns = thread_ns() - ran;
+		r->call_ns = thread_cpu_ns() - ran;
 		stall_meter_call(&r->stall, entry_pages(b->entries, n), r->call_ns);
 		if (e < 0 && !resolve_error_is_transient(e))
 			return log_struct_errno(LOG_ERR, e, IOPF_MESSAGE_FAULT_UNRESOLVED,

@@ -13,6 +13,7 @@
  * fault's own cost plus iopfd's wake-up, the stall iopf_policy_fit_costs()
  * sizes auto for.  Pure: the caller passes the times.
  */
+
 #include <stdbool.h>
 #include <stdint.h>
 
