@@ -19,9 +19,7 @@ static void check_range(struct t_vfio *v, __u64 size)
 	__u64 offs[] = { 0, size / 2, size - PG }, unmapped;
 	unsigned int i;
 
-	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	t_check(mem != MAP_FAILED);
+	mem = t_alloc_sparse(size);
 	t_check(t_map(v->container, mem, IOVA, size, T_RW) == 0);
 	for (i = 0; i < 3; i++) {
 		t_fill(mem + offs[i], PG, i + 1);
@@ -48,9 +46,7 @@ int main(void)
 	check_range(&v, (1ULL << 44) + (2ULL << 20));
 
 	/* no VMA behind the second half */
-	mem = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	t_check(mem != MAP_FAILED);
+	mem = t_alloc(4 * PG);
 	t_check(munmap((char *)mem + 2 * PG, 2 * PG) == 0);
 	t_check_err(t_map(v.container, mem, IOVA, 4 * PG, T_RW), EFAULT);
 	/* not a user address at all */

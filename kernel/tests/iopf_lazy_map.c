@@ -23,9 +23,7 @@ int main(void)
 
 	t_mock_setup(MOCK_FAULTING, &v);
 	fd = t_enable_iopf(v.container, NULL);
-	mem = mmap(NULL, SIZE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	t_check(mem != MAP_FAILED);
+	mem = t_alloc_sparse(SIZE);
 	base = t_locked_kb();
 	t_check(t_map(v.container, mem, IOVA, SIZE, T_RW) == 0);
 	t_check(t_locked_kb() == base);

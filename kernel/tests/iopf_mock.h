@@ -158,6 +158,16 @@ static inline void *t_alloc(size_t size)
 	return p;
 }
 
+/* @size of memory only what is touched uses: backing for huge lazy ranges. */
+static inline void *t_alloc_sparse(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	t_check(p != MAP_FAILED);
+	return p;
+}
+
 static inline void t_fill(void *p, size_t size, unsigned int seed)
 {
 	unsigned char *c = p;

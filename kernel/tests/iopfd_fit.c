@@ -11,8 +11,6 @@
  * most the median time a faulting DMA took before the fit (which adds the
  * ioctl and the device's own work), and not less than a quarter of it.
  */
-#include <sys/mman.h>
-
 #include "iopfd_guest.h"
 
 #define IOVA		0x40000000ULL
@@ -56,9 +54,7 @@ int main(void)
 
 	t_mock_setup(MOCK_FAULTING, &v);
 	iopf_fd = t_enable_iopf(v.container, NULL);
-	mem = mmap(NULL, SIZE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	t_check(mem != MAP_FAILED);
+	mem = t_alloc_sparse(SIZE);
 	t_check(t_map(v.container, mem, IOVA, SIZE, T_RW) == 0);
 
 	t_check(pipe(out) == 0);
