@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The eager path's cost, for the same figure on pristine 6.12.117 and on the
+ * The eager path's cost, for the same figure on pristine 6.12 and on the
  * patched kernel (the harness boots both, alternately): MAP_DMA and
  * UNMAP_DMA of 1 GiB of 4 KiB pages (THP off for the range, touched first)
  * for QEMU's edu device on vfio-pci behind intel-iommu, a device that cannot

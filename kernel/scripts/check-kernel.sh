@@ -24,7 +24,7 @@
 #   IOPF_APPEND         words added to the test boots' kernel command line,
 #                       e.g. "iopf.storm_seed=N" to replay a storm
 #   IOPF_BENCH=0        do not run the benchmark (normal flavour only)
-#   IOPF_EAGER_BOOTS    boots each of pristine 6.12.117 and of the series for
+#   IOPF_EAGER_BOOTS    boots each of pristine 6.12 and of the series for
 #                       the eager-path comparison (normal flavour; default 3,
 #                       0 skips it and the pristine build)
 #   IOPF_EAGER_ICOUNT_BOOTS  then boots each under QEMU -icount, where the
@@ -189,7 +189,7 @@ mk headers_install INSTALL_HDR_PATH="$out/hdr" >/dev/null
 log "kernel built in $(( $(date +%s) - t0 ))s"
 bzimage=$out/arch/x86/boot/bzImage
 
-# Pristine 6.12.117 with the same config, for the eager path's cost with
+# Pristine 6.12 (the same tarball, unpatched) with the same config, for the eager path's cost with
 # and without the series, measured side by side in the PCI boots.
 pristine_bzimage=
 if [ "${IOPF_EAGER_BOOTS:-3}" != 0 ] && [ "${IOPF_BENCH:-1}" != 0 ] &&
