@@ -200,6 +200,7 @@ static int add_vm_counters(json_object *obj, const struct manager_vm *vm)
 		{ "cautious", s->cautious },
 		{ "ring_overflows", s->overflow },
 		{ "stall_ns", s->stall_ns },
+		{ "page_move_ns", s->page_move_ns },
 		{ "pinned_bytes", 0 },
 	};
 	struct json_counter copy[ARRAY_SIZE(counters)];

@@ -68,7 +68,7 @@ static void help(void)
 	       "                            (default 0: never)\n"
 	       "      --device-rate=SIZE    bytes a second the devices move, such as 2G: auto\n"
 	       "                            is sized for the stall faults are measured to\n"
-	       "                            cost them (default 0: unknown, auto keeps its sizes)\n"
+	       "                            cost them (default 0: measured from their runs)\n"
 	       "      --timeout=MS          kernel waits this long for iopfd (default 1000)\n"
 	       "  -c, --config-dir=DIR      read iopfd.json and policies.d/ there (default %s)\n"
 	       "      --control=PATH        serve iopfctl on this socket (iopfd-control.socket: %s)\n"

@@ -238,6 +238,7 @@ static struct iopf_window auto_window(const struct iopf_policy *p, struct iopf_d
 	struct iopf_window w;
 
 	dev->clock++;
+	dev->pace = (struct iopf_pace_sample) { 0 };
 	if (f->device_faults > 1)
 		dev->deep_until = dev->clock + IOPF_AUTO_DEEP_FAULTS;
 	s = find_stream(dev, page);
@@ -245,6 +246,11 @@ static struct iopf_window auto_window(const struct iopf_policy *p, struct iopf_d
 		uint64_t run = (s->next - s->start) >> IOPF_PAGE_SHIFT;
 		uint64_t max = (uint64_t)p->max_pages * (dev->clock < dev->deep_until ? IOPF_AUTO_DEEP_GROWTH : 1);
 
+		if (s->window_ns && f->timestamp_ns > s->window_ns)
+			dev->pace = (struct iopf_pace_sample) {
+				.pages = s->window_pages,
+				.ns = f->timestamp_ns - s->window_ns,
+			};
 		run = MIN(MAX(run, (uint64_t)p->min_pages), max);
 		w = clamp_to_range(page, run << IOPF_PAGE_SHIFT, f);
 		dev->sequential_hits++;
@@ -257,6 +263,8 @@ static struct iopf_window auto_window(const struct iopf_policy *p, struct iopf_d
 		s->valid = true;
 	}
 	s->next = w.iova + w.size;
+	s->window_pages = (uint32_t)(w.size >> IOPF_PAGE_SHIFT);
+	s->window_ns = f->timestamp_ns;
 	s->last_use = dev->clock;
 	return w;
 }

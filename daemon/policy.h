@@ -88,6 +88,8 @@ struct iopf_fault_view {
 	 * flight and keeps moving data while this fault waits.
 	 */
 	uint32_t device_faults;
+	/* when the device raised it (the record's timestamp), for pacing; 0: unknown */
+	uint64_t timestamp_ns;
 };
 
 struct iopf_window {
@@ -100,8 +102,20 @@ struct iopf_stream {
 	uint64_t start;       /* auto: where the run began */
 	uint64_t next;
 	uint64_t last_use;
+	uint64_t window_ns;   /* auto: the timestamp of the fault its last window answered */
 	uint32_t window_pages;
 	bool valid;
+};
+
+/*
+ * auto, on a fault that continues a run: the device went through the
+ * run's last window, @pages long, in @ns from the fault that window
+ * answered to this one, that fault's stall included (pace.h).  Zero when
+ * the fault continued nothing or a timestamp was missing.
+ */
+struct iopf_pace_sample {
+	uint64_t pages;
+	uint64_t ns;
 };
 
 struct iopf_device_state {
@@ -109,6 +123,7 @@ struct iopf_device_state {
 	uint64_t clock;
 	uint64_t sequential_hits;
 	uint64_t deep_until;  /* auto: the device keeps several faults in flight until this clock */
+	struct iopf_pace_sample pace;  /* auto: set by each window decision */
 };
 
 void iopf_policy_default(enum iopf_policy_kind kind, struct iopf_policy *ret);

@@ -87,14 +87,18 @@ void simulate_report(FILE *f, const struct simulate_options *o, const struct sim
 			format_bytes(ahead, sizeof(ahead), r->resolver.ahead_bytes));
 	}
 	if (r->resolver.stall_ns) {
+		bool fitted_to = o->resolver.policy.fit_costs &&
+				 (o->resolver.device_rate || r->resolver.page_move_ns);
 		char fitted[64];
 
 		iopf_policy_format(&r->policy, fitted, sizeof(fitted));
 		fprintf(f, "  lone fault      stalls its device %.1f us, pinning taken out (%.3f us a page)%s%s\n",
 			(double)r->resolver.stall_ns / 1e3, (double)r->resolver.page_pin_ns / 1e3,
-			o->resolver.device_rate && o->resolver.policy.fit_costs ? "; auto fitted: " : "",
-			o->resolver.device_rate && o->resolver.policy.fit_costs ? fitted : "");
+			fitted_to ? "; auto fitted: " : "", fitted_to ? fitted : "");
 	}
+	if (r->resolver.page_move_ns)
+		fprintf(f, "  device pace     %.3f us a page, measured from its runs\n",
+			(double)r->resolver.page_move_ns / 1e3);
 	fprintf(f, "  faults per GiB  %.1f touched\n", fig.faults_per_gib);
 	fprintf(f, "  fault latency   p50 %.1f us, p99 %.1f us (fault raised to page response)\n",
 		(double)fig.p50_ns / 1e3, (double)fig.p99_ns / 1e3);
@@ -136,6 +140,7 @@ int simulate_report_json(FILE *f, const struct simulate_options *o, const struct
 		{ "ahead_bytes", r->resolver.ahead_bytes },
 		{ "stall_ns", r->resolver.stall_ns },
 		{ "page_pin_ns", r->resolver.page_pin_ns },
+		{ "page_move_ns", r->resolver.page_move_ns },
 		{ "device_rate", o->resolver.device_rate },
 		{ "double_maps", s->double_maps },
 		{ "resolve_calls", s->resolve_calls },

@@ -36,8 +36,9 @@ static int track_pins(struct resolver *r, const struct resolver_config *config)
 }
 
 /*
- * Plain auto, sized for the stall last measured in the time a device at
- * config.device_rate takes to move a page; any other policy as set.
+ * Plain auto, sized for the stall last measured in the time the device
+ * takes to move a page: at config.device_rate when given, else as measured;
+ * any other policy as set.
  */
 static void fit_policy(struct resolver *r)
 {
@@ -45,19 +46,45 @@ static void fit_policy(struct resolver *r)
 	char was[64], now[64];
 	double page_us;
 
-	if (!p.fit_costs || !r->config.device_rate || !r->stats.stall_ns) {
+	if (r->config.device_rate)
+		page_us = (double)IOPF_PAGE_SIZE * 1e6 / (double)r->config.device_rate;
+	else
+		page_us = (double)r->stats.page_move_ns / 1e3;
+	if (!p.fit_costs || !page_us || !r->stats.stall_ns) {
 		r->config.policy = p;
 		return;
 	}
-	page_us = (double)IOPF_PAGE_SIZE * 1e6 / (double)r->config.device_rate;
 	iopf_policy_fit_costs(&p, (double)r->stats.stall_ns / 1e3 / page_us);
 	iopf_policy_format(&r->config.policy, was, sizeof(was));
 	iopf_policy_format(&p, now, sizeof(now));
 	r->config.policy = p;
 	if (!streq(was, now))
-		log_info("A lone fault stalls its device %.1f us, %.1f times the %.3f us it takes to move a page: auto is %s now.",
+		log_info("A lone fault stalls its device %.1f us, %.1f times the %.3f us it takes to move a page%s: auto is %s now.",
 			 (double)r->stats.stall_ns / 1e3, (double)r->stats.stall_ns / 1e3 / page_us,
-			 page_us, now);
+			 page_us, r->config.device_rate ? "" : " (measured)", now);
+}
+
+/* With the stall known and no rate given: the device's pace, from the windows it went through. */
+static void estimate_page_move(struct resolver *r)
+{
+	double page_us;
+
+	if (r->config.device_rate || !r->stats.stall_ns ||
+	    stall_meter_page_us(&r->stall, (double)r->stats.stall_ns / 1e3, &page_us) < 0)
+		return;
+	r->stats.page_move_ns = MAX((uint64_t)(page_us * 1e3), UINT64_C(1));
+}
+
+/* A fault continued a run: one more window to pace the device by, a new fit now and then. */
+static void measure_pace(struct resolver *r, const struct iopf_pace_sample *s)
+{
+	uint64_t seen = r->stall.windows_seen;
+
+	stall_meter_window(&r->stall, s->pages, s->ns);
+	if (r->stall.windows_seen == seen || r->stall.windows_seen % PACE_MIN_SAMPLES)
+		return;
+	estimate_page_move(r);
+	fit_policy(r);
 }
 
 int resolver_new(const struct iopf_backend *backend, const struct resolver_config *config,
@@ -361,6 +388,7 @@ static void decide(struct resolver *r, const struct vfio_iopf_fault *f, bool lon
 		.dma_iova = f->dma_iova,
 		.dma_size = f->dma_size,
 		.device_faults = dev->batch_faults,
+		.timestamp_ns = f->timestamp_ns,
 	};
 	const struct iopf_policy *policy = &r->config.policy;
 	struct iopf_window w, whole = { 0 };
@@ -381,6 +409,8 @@ static void decide(struct resolver *r, const struct vfio_iopf_fault *f, bool lon
 		w = clip_window(whole, &view);
 	} else {
 		w = iopf_policy_window(policy, &dev->policy, &view);
+		if (dev->policy.pace.pages)
+			measure_pace(r, &dev->policy.pace);
 	}
 	if (r->budget)
 		keep_to_budget(r, f->iova, &w);
@@ -575,11 +605,17 @@ static void measure_stall(struct resolver *r, const struct vfio_iopf_fault *f,
 	struct stall_estimate est;
 
 	stall_meter_fault(&r->stall, f->timestamp_ns, r->call_start_ns, r->call_ns, entry_pages(e, 1));
-	if (!stall_meter_full(&r->stall) || stall_meter_estimate(&r->stall, &est) < 0)
+	/* a first estimate early, for a first fit; then one every STALL_SAMPLES */
+	if (!stall_meter_full(&r->stall) &&
+	    (r->stats.stall_ns || r->stall.nfaults != STALL_FIRST_SAMPLES))
 		return;
-	stall_meter_reset(&r->stall);
+	if (stall_meter_estimate(&r->stall, &est) < 0)
+		return;
+	if (stall_meter_full(&r->stall))
+		stall_meter_reset(&r->stall);
 	r->stats.stall_ns = MAX((uint64_t)(est.stall_us * 1e3), UINT64_C(1));
 	r->stats.page_pin_ns = (uint64_t)(est.page_us * 1e3);
+	estimate_page_move(r);
 	fit_policy(r);
 }
 

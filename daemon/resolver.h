@@ -38,7 +38,7 @@ struct resolver_config {
 	uint64_t budget_pages; /* the VM's on-demand pins at most (budget.h); 0 = no limit */
 	bool no_map_ahead;     /* always pin a fault's whole window before answering */
 	uint32_t idle_reclaim_s; /* release what no fault used for this long; 0 = never */
-	/* bytes a second the VM's devices move; with it plain auto is fitted to the stall; 0 = unknown */
+	/* bytes a second the VM's devices move, for fitting plain auto; 0 = measure it */
 	uint64_t device_rate;
 };
 
@@ -59,6 +59,7 @@ struct resolver_stats {
 	uint32_t overflow;       /* last seen ring overflow counter */
 	uint64_t stall_ns;       /* a lone fault's stall, last measured (stall.h); 0: not yet */
 	uint64_t page_pin_ns;    /* a page's cost in a resolve call, last measured; 0: unknown */
+	uint64_t page_move_ns;   /* what the device takes to move a page, measured (stall.h); 0: not yet */
 };
 
 /* What the resolver keeps per device id. */
@@ -109,8 +110,10 @@ int resolver_new(const struct iopf_backend *backend, const struct resolver_confi
 /*
  * Applies @config to the next faults (the kernel timeout stays what it was at
  * attach time).  A budget set later counts what is faulted from then on.
- * With a device_rate, plain auto is fitted (iopf_policy_fit_costs()) to the
- * stall of lone faults, measured over every STALL_SAMPLES of them.
+ * Plain auto is fitted (iopf_policy_fit_costs()) to the stall of lone
+ * faults, measured over the first STALL_FIRST_SAMPLES and then every
+ * STALL_SAMPLES of them, in the time a page takes at device_rate, or as
+ * measured from the runs served when that is 0 (stall.h).
  */
 int resolver_set_config(struct resolver *r, const struct resolver_config *config);
 /*

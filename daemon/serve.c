@@ -102,6 +102,9 @@ void serve_report(FILE *f, const struct serve_result *r)
 		fprintf(f, "  a lone fault stalled its device %.1f us (pinning %.3f us a page taken out); policy %s\n",
 			(double)r->resolver.stall_ns / 1e3, (double)r->resolver.page_pin_ns / 1e3, policy);
 	}
+	if (r->resolver.page_move_ns)
+		fprintf(f, "  the device moved a page in %.3f us (measured from its runs)\n",
+			(double)r->resolver.page_move_ns / 1e3);
 }
 
 int serve_report_json(FILE *f, const struct serve_result *r)
@@ -121,6 +124,7 @@ int serve_report_json(FILE *f, const struct serve_result *r)
 		{ "resolver_errors", r->resolver.errors },
 		{ "stall_ns", r->resolver.stall_ns },
 		{ "page_pin_ns", r->resolver.page_pin_ns },
+		{ "page_move_ns", r->resolver.page_move_ns },
 	};
 	_cleanup_(json_object_putp) json_object *root = json_counters_new(counters, ARRAY_SIZE(counters));
 	char policy[64];

@@ -6,6 +6,24 @@
 #include "macro.h"
 #include "stall.h"
 
+/* The newest STALL_SAMPLES samples, in a ring. */
+static void keep_newest(struct stall_sample *ring, uint32_t *n, uint32_t *next,
+			struct stall_sample sample)
+{
+	ring[*next] = sample;
+	*next = (*next + 1) % STALL_SAMPLES;
+	*n = MIN(*n + 1, STALL_SAMPLES);
+}
+
+void stall_meter_window(struct stall_meter *m, uint64_t pages, uint64_t ns)
+{
+	if (pages < PACE_MIN_PAGES || pages > UINT32_MAX || ns > STALL_MAX_NS)
+		return;
+	keep_newest(m->windows, &m->nwindows, &m->next_window,
+		    (struct stall_sample) { .ns = ns, .pages = (uint32_t)pages });
+	m->windows_seen++;
+}
+
 void stall_meter_fault(struct stall_meter *m, uint64_t fault_ns, uint64_t call_start_ns,
 		       uint64_t call_ns, uint32_t pages)
 {
@@ -20,9 +38,8 @@ void stall_meter_fault(struct stall_meter *m, uint64_t fault_ns, uint64_t call_s
 
 void stall_meter_call(struct stall_meter *m, uint32_t pages, uint64_t ns)
 {
-	m->calls[m->next_call] = (struct stall_sample) { .ns = ns, .pages = pages };
-	m->next_call = (m->next_call + 1) % STALL_SAMPLES;
-	m->ncalls = MIN(m->ncalls + 1, STALL_SAMPLES);
+	keep_newest(m->calls, &m->ncalls, &m->next_call,
+		    (struct stall_sample) { .ns = ns, .pages = pages });
 }
 
 /* Least-squares slope of call time over pages asked for, in us per page. */
@@ -74,6 +91,24 @@ int stall_meter_estimate(const struct stall_meter *m, struct stall_estimate *ret
 	}
 	qsort(stalls, m->nfaults, sizeof(stalls[0]), cmp_double);
 	*ret = (struct stall_estimate) { .stall_us = stalls[m->nfaults / 2], .page_us = page_us };
+	return 0;
+}
+
+int stall_meter_page_us(const struct stall_meter *m, double stall_us, double *ret)
+{
+	double per_page[STALL_SAMPLES];
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < m->nwindows; i++) {
+		double moving_us = (double)m->windows[i].ns / 1e3 - stall_us;
+
+		if (moving_us > 0)
+			per_page[n++] = moving_us / m->windows[i].pages;
+	}
+	if (n < PACE_MIN_SAMPLES)
+		return -EAGAIN;
+	qsort(per_page, n, sizeof(per_page[0]), cmp_double);
+	*ret = per_page[n / 4];
 	return 0;
 }
 

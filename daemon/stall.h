@@ -11,7 +11,15 @@
  * a page's cost, taken from how long resolve calls of different sizes run,
  * is taken out for every page past the first, so that what is left is the
  * fault's own cost plus iopfd's wake-up, the stall iopf_policy_fit_costs()
- * sizes auto for.  Pure: the caller passes the times.
+ * sizes auto for.
+ *
+ * The fit also needs how long the device takes to move a page.  Unless the
+ * user gives its rate, it is measured too, from the faults that continue a
+ * run (struct iopf_pace_sample): from the fault a window answered to the
+ * fault just past it, the device waited out that fault's stall and then
+ * moved the window.  A device that also waited for work makes the window
+ * look slower, so the estimate is a low quantile, the device's pace when
+ * busy.  Pure: the caller passes the times.
  */
 
 #include <stdbool.h>
@@ -31,12 +39,23 @@ struct stall_sample {
 	uint32_t pages;
 };
 
+/* Lone faults counted before the first estimate, for a first fit early on. */
+#define STALL_FIRST_SAMPLES 8u
+/* Windows shorter than this tell more of the stall than of the device's pace. */
+#define PACE_MIN_PAGES 16u
+/* Windows a pace estimate takes, at least; the newest STALL_SAMPLES are kept. */
+#define PACE_MIN_SAMPLES 8u
+
 struct stall_meter {
 	struct stall_sample faults[STALL_SAMPLES];
 	struct stall_sample calls[STALL_SAMPLES];
+	struct stall_sample windows[STALL_SAMPLES];   /* pages moved, ns from fault to fault */
 	uint32_t nfaults;
 	uint32_t ncalls;       /* up to STALL_SAMPLES: the newest are kept */
 	uint32_t next_call;    /* where the next one goes */
+	uint32_t nwindows;     /* up to STALL_SAMPLES, as the calls */
+	uint32_t next_window;
+	uint64_t windows_seen; /* every window counted, for when to estimate again */
 };
 
 struct stall_estimate {
@@ -52,6 +71,18 @@ void stall_meter_fault(struct stall_meter *m, uint64_t fault_ns, uint64_t call_s
 		       uint64_t call_ns, uint32_t pages);
 /* A resolve call for @pages in all that ran @ns. */
 void stall_meter_call(struct stall_meter *m, uint32_t pages, uint64_t ns);
+/*
+ * A fault continued a run: the window before it, @pages long, was answered
+ * for a fault @ns before it.  Short windows, and spans past STALL_MAX_NS,
+ * are not counted.
+ */
+void stall_meter_window(struct stall_meter *m, uint64_t pages, uint64_t ns);
+/*
+ * What the device takes to move a page, in us, with @stall_us (the stall
+ * estimate) taken out of each window's span: the 25th percentile.  -EAGAIN
+ * before PACE_MIN_SAMPLES windows that took longer than the stall.
+ */
+int stall_meter_page_us(const struct stall_meter *m, double stall_us, double *ret);
 /* Whether STALL_SAMPLES lone faults were counted since the last reset. */
 static inline bool stall_meter_full(const struct stall_meter *m)
 {

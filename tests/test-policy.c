@@ -234,6 +234,50 @@ START_TEST(auto_doubles_runs_up_to_max)
 }
 END_TEST
 
+/*
+ * A fault that continues a run tells how long the device took over the
+ * run's last window: from the fault that window answered to this one.
+ */
+START_TEST(auto_paces_the_device_by_its_runs)
+{
+	struct iopf_policy p = policy("auto:16:64");
+	struct iopf_device_state dev = { 0 };
+	struct iopf_fault_view f = fault_at(0, 0, GIB);
+	struct iopf_window w;
+
+	f.timestamp_ns = 1000;
+	w = iopf_policy_window(&p, &dev, &f);
+	ck_assert_uint_eq(w.size, 16 * PAGE);
+	ck_assert_uint_eq(dev.pace.pages, 0);   /* it continued nothing */
+
+	f.iova = w.iova + w.size;
+	f.timestamp_ns = 51000;
+	w = iopf_policy_window(&p, &dev, &f);
+	ck_assert_uint_eq(dev.pace.pages, 16);
+	ck_assert_uint_eq(dev.pace.ns, 50000);
+
+	/* a window answered with no timestamp, or a clock that went back: nothing */
+	f.iova = w.iova + w.size;
+	f.timestamp_ns = 0;
+	w = iopf_policy_window(&p, &dev, &f);
+	ck_assert_uint_eq(dev.pace.pages, 0);
+	f.iova = w.iova + w.size;
+	f.timestamp_ns = 60000;
+	w = iopf_policy_window(&p, &dev, &f);
+	ck_assert_uint_eq(dev.pace.pages, 0);
+	f.iova = w.iova + w.size;
+	f.timestamp_ns = 59000;
+	iopf_policy_window(&p, &dev, &f);
+	ck_assert_uint_eq(dev.pace.pages, 0);
+
+	/* a fault elsewhere starts a run: nothing either */
+	f.iova = 512 * 1024 * PAGE;
+	f.timestamp_ns = 90000;
+	iopf_policy_window(&p, &dev, &f);
+	ck_assert_uint_eq(dev.pace.pages, 0);
+}
+END_TEST
+
 /* Any other fault gets the aligned MIN block: random faults tile memory. */
 START_TEST(auto_maps_aligned_blocks_for_random_faults)
 {
@@ -365,7 +409,7 @@ START_TEST(fit_leaves_explicit_sizes_alone)
 }
 END_TEST
 
-TEST_MAIN("policy", fit_keeps_the_seed_sizes, fit_grows_with_the_square_of_the_stall, fit_leaves_explicit_sizes_alone, auto_doubles_runs_up_to_max, auto_maps_aligned_blocks_for_random_faults,
+TEST_MAIN("policy", auto_paces_the_device_by_its_runs, fit_keeps_the_seed_sizes, fit_grows_with_the_square_of_the_stall, fit_leaves_explicit_sizes_alone, auto_doubles_runs_up_to_max, auto_maps_aligned_blocks_for_random_faults,
 	  auto_maps_one_page_for_deep_queues, auto_runs_grow_further_for_deep_queues, exact_is_one_page, fixed_is_aligned_block, fixed_clamped_to_range_start_and_end,
 	  adaptive_grows_on_sequential_hits, adaptive_shrinks_on_random_access,
 	  adaptive_shrinks_on_strides,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Description: a lone fault's stall is its wait for the call plus the call's run, without its pages' pinning; bad timestamps do not count. */
+/* Description: a lone fault's stall is its wait for the call plus the call's run, without its pages' pinning; the device's pace is its windows without the stall; bad timestamps do not count. */
 #include "check-helpers.h"
 #include "stall.h"
 
@@ -92,5 +92,56 @@ START_TEST(a_full_meter_keeps_its_samples_until_reset)
 }
 END_TEST
 
-TEST_MAIN("stall", pinning_is_taken_out_of_the_stall, the_stall_is_the_median,
+/*
+ * A device that moves a page in 2 us, windows of 16 to 64 pages, faults
+ * that stall it 30 us: the pace is found, and a device that also waited
+ * for work in some windows does not slow it down.
+ */
+START_TEST(the_pace_is_what_is_left_of_a_window_without_the_stall)
+{
+	static struct stall_meter m;
+	double page_us;
+
+	for (uint32_t i = 0; i < PACE_MIN_SAMPLES - 1; i++)
+		stall_meter_window(&m, 16 + i % 49, (30 + 2 * (16 + i % 49)) * US);
+	ck_assert_int_eq(stall_meter_page_us(&m, 30, &page_us), -EAGAIN);
+	for (uint32_t i = PACE_MIN_SAMPLES - 1; i < 3 * PACE_MIN_SAMPLES; i++) {
+		uint32_t pages = 16 + i % 49;
+		/* a third of the windows waited 500 us for work besides */
+		uint64_t idle = i % 3 == 0 ? 500 * US : 0;
+
+		stall_meter_window(&m, pages, (30 + 2 * pages) * US + idle);
+	}
+	ck_assert_int_eq(stall_meter_page_us(&m, 30, &page_us), 0);
+	ck_assert_double_eq_tol(page_us, 2.0, 1e-9);
+	/* a stall estimate longer than the windows leaves nothing to go by */
+	ck_assert_int_eq(stall_meter_page_us(&m, 1e6, &page_us), -EAGAIN);
+}
+END_TEST
+
+START_TEST(windows_that_tell_nothing_are_not_counted)
+{
+	static struct stall_meter m;
+	double page_us;
+
+	/* too short to tell the device from the stall; longer than a second: the ring lied */
+	for (uint32_t i = 0; i < STALL_SAMPLES; i++) {
+		stall_meter_window(&m, PACE_MIN_PAGES - 1, 100 * US);
+		stall_meter_window(&m, 64, STALL_MAX_NS + 1);
+		stall_meter_window(&m, UINT64_MAX, 100 * US);
+	}
+	ck_assert_int_eq(m.nwindows, 0);
+	ck_assert_int_eq(stall_meter_page_us(&m, 0, &page_us), -EAGAIN);
+	/* the newest STALL_SAMPLES windows count: the device got faster */
+	for (uint32_t i = 0; i < STALL_SAMPLES; i++)
+		stall_meter_window(&m, 100, 1000 * US);
+	for (uint32_t i = 0; i < STALL_SAMPLES; i++)
+		stall_meter_window(&m, 100, 200 * US);
+	ck_assert_int_eq(stall_meter_page_us(&m, 0, &page_us), 0);
+	ck_assert_double_eq_tol(page_us, 2.0, 1e-9);
+}
+END_TEST
+
+TEST_MAIN("stall", the_pace_is_what_is_left_of_a_window_without_the_stall,
+	  windows_that_tell_nothing_are_not_counted, pinning_is_taken_out_of_the_stall, the_stall_is_the_median,
 	  timestamps_that_cannot_be_true_are_not_counted, a_full_meter_keeps_its_samples_until_reset)
