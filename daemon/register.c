@@ -247,7 +247,7 @@ static int on_faults(struct loop *l, struct loop_source *src)
 	int r;
 
 	(void)l;
-	r = resolver_serve(vm->resolver);
+	r = resolver_serve(vm->resolver, *(uint64_t *)src->buf);
 	if (r < 0) {
 		log_struct_errno(LOG_WARNING, r, IOPF_MESSAGE_VM_DETACHED,
 				 LOG_FIELDS(LOG_FIELD_STR("VM", vm->name), LOG_FIELD_U64("VM_ID", vm->id)),

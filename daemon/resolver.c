@@ -487,7 +487,7 @@ bool resolver_displaced(struct resolver *r)
 
 int resolver_kick(struct resolver *r)
 {
-	if (eventfd_write(r->eventfd, 1) < 0)
+	if (eventfd_write(r->eventfd, RESOLVER_KICK) < 0)
 		return log_error_errno(negative_errno(), "Failed to signal our own eventfd: %m");
 	return 0;
 }
@@ -690,11 +690,11 @@ static int map_ahead_chunk(struct resolver *r)
 	return r->ahead.len ? resolver_kick(r) : 0;
 }
 
-int resolver_serve(struct resolver *r)
+int resolver_serve(struct resolver *r, uint64_t count)
 {
 	int e = resolver_drain(r);
 
-	if (e == 0 && resolver_displaced(r)) {
+	if (e == 0 && (count & UINT32_MAX) && resolver_displaced(r)) {
 		log_warning("Another resolver took this iopf fd over; no longer serving it.");
 		return -ESTALE;
 	}

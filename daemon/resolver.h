@@ -140,18 +140,27 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct resolver *, resolver_free);
  */
 int resolver_drain(struct resolver *r);
 /*
+ * What one kick of our own adds to the eventfd's count, where the kernel
+ * adds 1 a signal: the low 32 bits of a count read are the kernel's.
+ */
+#define RESOLVER_KICK (UINT64_C(1) << 32)
+/*
  * Signals our own eventfd, so that the loop serves the ring as if the kernel
- * had: for faults queued before we attached, signalled to nobody.
+ * had: for faults queued before we attached, signalled to nobody, for
+ * records left after a drain, and to map ahead between faults.
  */
 int resolver_kick(struct resolver *r);
 /*
- * What every mode does when its ring's eventfd fires: drains, and returns 0
- * to keep serving this source or a negative errno to stop serving it (its
- * ring is corrupt, its fd unusable, or another resolver took it over; the
- * kernel answers its faults from then on).  Transient resolve errors are
- * retried and never end a source.
+ * What every mode does when its ring's eventfd fires, with @count the
+ * eventfd's count as read: drains, and returns 0 to keep serving this
+ * source or a negative errno to stop serving it (its ring is corrupt, its
+ * fd unusable, or another resolver took it over; the kernel answers its
+ * faults from then on).  Only a wake-up the kernel signalled with nothing
+ * to drain asks whether we were displaced: a VFIO_IOPF_INFO call, which
+ * waits for the container's lock.  Transient resolve errors are retried and
+ * never end a source.
  */
-int resolver_serve(struct resolver *r);
+int resolver_serve(struct resolver *r, uint64_t count);
 /*
  * Whether another resolver took the iopf fd over (the kernel wakes the
  * displaced one): then this one must stop reading the ring.

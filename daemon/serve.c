@@ -12,7 +12,7 @@ static int on_faults(struct loop *l, struct loop_source *src)
 	int r;
 
 	(void)l;
-	r = resolver_serve(src->userdata);
+	r = resolver_serve(src->userdata, *(uint64_t *)src->buf);
 	return r;
 }
 

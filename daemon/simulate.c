@@ -38,7 +38,7 @@ static int on_faults(struct loop *l, struct loop_source *src)
 	int r;
 
 	(void)l;
-	r = resolver_serve(st->resolver);
+	r = resolver_serve(st->resolver, *(uint64_t *)src->buf);
 	return r;
 }
 

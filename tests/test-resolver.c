@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <stdio.h>
 
+#include <sys/eventfd.h>
+
 #include "check-helpers.h"
 #include "resolver.h"
 #include "sim.h"
@@ -25,6 +27,7 @@ struct flaky {
 	int fail_errno;
 	uint32_t done_max;
 	unsigned calls;
+	unsigned info_calls;
 	int entry_error;   /* given to the first entry of the next call that does any */
 };
 
@@ -73,6 +76,7 @@ static int flaky_info(void *data, struct vfio_iopf_info *arg)
 {
 	struct flaky *f = data;
 
+	f->info_calls++;
 	return f->inner.ops->info(f->inner.data, arg);
 }
 
@@ -346,7 +350,7 @@ START_TEST(retries_what_a_resolve_call_left_undone)
 	setup_devices(&h, 64, 4, 5000, 1, -EAGAIN);
 	h.flaky.done_max = 2;
 	fault_devices(&h, 3, 0);
-	ck_assert_int_eq(resolver_serve(h.resolver), 0);
+	ck_assert_int_eq(resolver_serve(h.resolver, 1), 0);
 	wait_devices(&h, 3);
 	sim_get_stats(h.sim, &st);
 	ck_assert_uint_eq(st.resolved, 3);
@@ -367,7 +371,7 @@ START_TEST(leaves_faults_to_the_kernel_when_retries_run_out)
 
 	setup_devices(&h, 64, 2, 100, 100, -ENOMEM);
 	fault_devices(&h, 2, 0);
-	ck_assert_int_eq(resolver_serve(h.resolver), 0);
+	ck_assert_int_eq(resolver_serve(h.resolver, 1), 0);
 	ck_assert_uint_eq(h.flaky.calls, RESOLVER_RESOLVE_TRIES);
 	ck_assert_uint_eq(h.resolver->stats.abandoned, 2);
 	wait_devices(&h, 2);
@@ -377,7 +381,7 @@ START_TEST(leaves_faults_to_the_kernel_when_retries_run_out)
 	/* and the next fault is served again */
 	h.flaky.fail_calls = 0;
 	fault_devices(&h, 1, UINT64_C(16) << 20);
-	ck_assert_int_eq(resolver_serve(h.resolver), 0);
+	ck_assert_int_eq(resolver_serve(h.resolver, 1), 0);
 	wait_devices(&h, 1);
 	sim_get_stats(h.sim, &st);
 	ck_assert_uint_eq(st.resolved, 1);
@@ -392,13 +396,46 @@ START_TEST(stops_serving_an_unusable_fd)
 
 	setup_devices(&h, 64, 1, 100, 100, -EBADF);
 	fault_devices(&h, 1, 0);
-	ck_assert_int_eq(resolver_serve(h.resolver), -EBADF);
+	ck_assert_int_eq(resolver_serve(h.resolver, 1), -EBADF);
 	ck_assert_uint_eq(h.flaky.calls, 1);
 	teardown(&h);
 }
 END_TEST
 
-TEST_MAIN("resolver", a_refused_entry_makes_the_next_windows_cautious, retries_what_a_resolve_call_left_undone,
+/*
+ * A wake-up with nothing to drain asks the kernel whether another resolver
+ * took over (VFIO_IOPF_INFO, which waits for the container's lock) only
+ * when the kernel signalled: never for our own kicks, which map ahead
+ * between faults.  Another resolver that takes over is noticed.
+ */
+START_TEST(asks_whether_displaced_only_when_the_kernel_signalled)
+{
+	struct harness h;
+	struct vfio_iopf_set_resolver other = { .argsz = sizeof(other), .flags = VFIO_IOPF_RESOLVER_TAKEOVER };
+	unsigned before;
+	int efd;
+
+	setup(&h, 64);
+	before = h.flaky.info_calls;	/* attaching asks for the features */
+	ck_assert_int_eq(resolver_serve(h.resolver, RESOLVER_KICK), 0);
+	ck_assert_int_eq(resolver_serve(h.resolver, 5 * RESOLVER_KICK), 0);
+	ck_assert_uint_eq(h.flaky.info_calls, before);
+	ck_assert_int_eq(resolver_serve(h.resolver, 1), 0);
+	ck_assert_uint_eq(h.flaky.info_calls, before + 1);
+	/* a kick and the kernel's signal in one count: it asks */
+	efd = eventfd(0, EFD_CLOEXEC);
+	ck_assert_int_ge(efd, 0);
+	other.eventfd = efd;
+	ck_assert_int_ge(h.flaky.inner.ops->set_resolver(h.flaky.inner.data, &other), 0);
+	ck_assert_int_eq(resolver_serve(h.resolver, RESOLVER_KICK), 0);
+	ck_assert_int_eq(resolver_serve(h.resolver, RESOLVER_KICK + 1), -ESTALE);
+	ck_assert_uint_eq(h.flaky.info_calls, before + 2);
+	teardown(&h);
+	close(efd);
+}
+END_TEST
+
+TEST_MAIN("resolver", asks_whether_displaced_only_when_the_kernel_signalled, a_refused_entry_makes_the_next_windows_cautious, retries_what_a_resolve_call_left_undone,
 	  leaves_faults_to_the_kernel_when_retries_run_out, stops_serving_an_unusable_fd, refuses_a_producer_index_behind_or_too_far_ahead,
 	  keeps_its_own_consumer_index, drains_a_bounded_number_of_records_then_yields,
 	  tracks_a_bounded_number_of_devices, reclaims_what_no_fault_used)

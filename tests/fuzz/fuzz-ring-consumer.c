@@ -580,7 +580,7 @@ static int check_serve(struct harness *h)
 	int e;
 
 	h->last_fatal = 0;
-	e = resolver_serve(h->resolver);
+	e = resolver_serve(h->resolver, 1);	/* the kernel signalled */
 	(void)kicked(h);
 	if (impossible)
 		FUZZ_CHECK(e == -EBADMSG);
