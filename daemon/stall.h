@@ -40,7 +40,7 @@ struct stall_sample {
 };
 
 /* Lone faults counted before the first estimate, for a first fit early on. */
-#define STALL_FIRST_SAMPLES 8u
+#define STALL_FIRST_SAMPLES 32u
 /* Windows shorter than this tell more of the stall than of the device's pace. */
 #define PACE_MIN_PAGES 16u
 /* Windows a pace estimate takes, at least; the newest STALL_SAMPLES are kept. */

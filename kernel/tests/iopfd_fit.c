@@ -2,14 +2,16 @@
 /*
  * iopfd measures what a lone fault costs on the real kernel path and fits
  * plain auto to it: told that the device moves a terabyte a second (a page
- * in 4 ns), any stall is thousands of page times, so after its first 256
- * lone faults auto's block grows from 16 pages to the largest, 1024.  The
- * mock device faults once at each of 300 fresh 2 MiB regions, one fault at
- * a time, then once more far past them, where no run continues: that fault
- * must get 1024 pages where the first got 16.  iopfd's report, on SIGTERM,
- * gives the stall it measured, which must agree with what the device saw: at
- * most the median time a faulting DMA took before the fit (which adds the
- * ioctl and the device's own work), and not less than a quarter of it.
+ * in 4 ns), any stall is thousands of page times, so after its first 32
+ * lone faults (STALL_FIRST_SAMPLES) auto's block grows from 16 pages to the
+ * largest, 1024.  The mock device faults once at each of 300 fresh 2 MiB
+ * regions, one fault at a time, then once more far past them, where no run
+ * continues: that fault must get 1024 pages where the first got 16.  After
+ * the fit only every other region faults, too few for a second estimate, so
+ * iopfd's report, on SIGTERM, gives the stall of those first 32, which must
+ * agree with what the device saw: at most the median time those DMAs took
+ * (which adds the ioctl and the device's own work), and not less than a
+ * quarter of it.
  */
 #include "iopfd_guest.h"
 
@@ -18,8 +20,8 @@
 #define REGION		(2ULL << 20)
 #define LONE_FAULTS	300
 #define FAR		(900ULL << 20)	/* 4 MiB aligned, past every window of the 300 */
-/* the faults before the fit: the ones iopfd measured */
-#define MEASURED	256
+/* the faults before the fit: the ones iopfd measured (STALL_FIRST_SAMPLES) */
+#define MEASURED	32
 
 /* Pages the fault of one DMA at @iova mapped. */
 static __u64 pages_mapped_by(const struct t_vfio *v, int iopf_fd, __u64 iova)
