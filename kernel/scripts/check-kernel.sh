@@ -222,8 +222,7 @@ cflags=(-static -O2 -g0 -Wall -Wextra -Werror -Wno-unused-parameter
 	-I"$repo/shared" -I"$repo/daemon" -I"$repo/tests" -I"$repo/lib" -pthread)
 ldlibs=(-ljson-c)
 gcc "${cflags[@]}" -o "$stage/debug-exit" "$kdir/guest/debug-exit.c"
-# the bench fits auto to the stall it measures, with iopfd's own policy code
-gcc "${cflags[@]}" -o "$stage/iopf-bench" "$kdir/guest/bench.c" "$repo/daemon/policy.c" ||
+gcc "${cflags[@]}" -o "$stage/iopf-bench" "$kdir/guest/bench.c" ||
 	die "guest/bench.c does not compile"
 gcc "${cflags[@]}" -o "$stage/iopf-pci-bench" "$kdir/guest/pci-bench.c" ||
 	die "guest/pci-bench.c does not compile"
