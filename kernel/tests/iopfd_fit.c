@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * iopfd measures what a lone fault costs on the real kernel path and fits
- * plain auto to it (the range is memory the process never touched, so that
+ * plain auto to it.  The range is memory the process never touched, so that
  * includes allocating and zeroing what is pinned: most of the milliseconds a
- * fault takes here under TCG; with the memory touched first, about 185 us
- * with the resolver in another process): told that the device moves a terabyte a second (a page
- * in 4 ns), any stall is thousands of page times, so after its first 32
- * lone faults (STALL_FIRST_SAMPLES) auto's block grows from 16 pages to the
- * largest, 1024.  The mock device faults once at each of 300 fresh 2 MiB
+ * fault takes here under TCG (with the memory touched first, about 185 us
+ * with the resolver in another process).  Told that the device moves a
+ * terabyte a second (a page in 4 ns), any stall is thousands of page times,
+ * so after its first 32 lone faults (STALL_FIRST_SAMPLES) auto's block
+ * grows from 16 pages to the largest, 1024.  The mock device faults once at each of 300 fresh 2 MiB
  * regions, one fault at a time, then once more far past them, where no run
  * continues: that fault must get 1024 pages where the first got 16.  After
  * the fit only every other region faults, too few for a second estimate, so
