@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,6 +306,10 @@ static int goals(void)
 	printf("   sequential, 4 devices x depth 16: default %.1f faults per GiB, fixed:512 %.1f (%.1fx fewer), at most 16: %s\n",
 	       dflt.faults_per_gib, fixed.faults_per_gib, fixed.faults_per_gib / dflt.faults_per_gib,
 	       verdict(dflt.faults_per_gib <= 16));
+	/* why: mapping ahead can stay in front of the devices only if it pins faster than they move */
+	printf("     (the resolver pins %.2f GiB/s, the devices move %.2f GiB/s)\n",
+	       cost.page_us > 0 ? (double)IOPF_PAGE_SIZE / cost.page_us * 1e6 / (double)GIB : INFINITY,
+	       seq.devices * cost.device_bytes_per_us * 1e6 / (double)GIB);
 
 	/* budgets are not modelled with answering early: auto pins before answering in both */
 	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
