@@ -28,6 +28,7 @@
  * faults; that no DMA waits longer than the timeout and a bound (below);
  * and that the locked memory goes back to its baseline.
  */
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -374,6 +375,19 @@ static void stalls_over_bound(double bound)
 	}
 	fprintf(stderr, "the guest ran none of the test's threads %u times for more than %d ms (longest %.1f ms); %lu DMAs over the bound, the worst of them %.1f ms without those gaps\n",
 		n, STALL_MIN_MS, longest * 1e3, over, left_worst);
+	/* where the long ones fell: next to a kill, or anywhere */
+	for (i = 0; i < n; i++) {
+		int k, near = -1;
+
+		if (stalls[i].to - stalls[i].from < 0.03)
+			continue;
+		for (k = 0; k < nkills; k++)
+			if (near < 0 || fabs(kills[k].at - stalls[i].from) < fabs(kills[near].at - stalls[i].from))
+				near = k;
+		fprintf(stderr, "  a gap of %.1f ms from %.3f s; the nearest kill: %d at %.3f s, %s\n",
+			(stalls[i].to - stalls[i].from) * 1e3, stalls[i].from, near,
+			near < 0 ? 0 : kills[near].at, near < 0 ? "-" : mode_name[kills[near].mode]);
+	}
 	if (left_worst > bound) {
 		print_kills(left_at - 1, left_at + left_ms / 1e3);
 		print_watch(left_at - 0.01, left_at + left_ms / 1e3 + 0.01);
