@@ -70,7 +70,11 @@
  * and the guest cannot tell that from a stretch of non-preemptible kernel
  * code.  A SCHED_FIFO thread that sleeps a tick at a time sees both as a
  * gap in its ticks; the gaps are printed, and a DMA over the bound fails
- * unless what is left of it after the gaps it overlaps is within it.
+ * unless what is left of it after the gaps it overlaps is within it.  On an
+ * idle host the gaps were TCG translating each restarted iopfd's code
+ * again at its new random addresses: with ASLR they came a few times a run
+ * (30-190 ms, iopfd taking 165 ms from fork to READY=1), and with
+ * norandmaps, which the normal flavour now boots with, none (33 ms).
  */
 #define CALIBRATE_MS	1000
 #define SLACK_MS	20
