@@ -111,11 +111,9 @@ static _printf_(1, 2) int usage_error(const char *format, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", program_invocation_short_name);
 	va_start(ap, format);
-	vfprintf(stderr, format, ap);
+	print_usage_error(format, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n", program_invocation_short_name);
 	return -EINVAL;
 }
 

@@ -90,3 +90,10 @@ const char *format_bytes(char *buf, size_t len, uint64_t bytes)
 		snprintf(buf, len, "%.1f %s", v, units[u]);
 	return buf;
 }
+
+void print_usage_error(const char *format, va_list ap)
+{
+	fprintf(stderr, "%s: ", program_invocation_short_name);
+	vfprintf(stderr, format, ap);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", program_invocation_short_name);
+}
