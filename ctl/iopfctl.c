@@ -64,11 +64,9 @@ static _printf_(1, 2) int usage_error(const char *format, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", program_invocation_short_name);
 	va_start(ap, format);
-	vfprintf(stderr, format, ap);
+	print_usage_error(format, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n", program_invocation_short_name);
 	return EXIT_USAGE;
 }
 
@@ -242,7 +240,8 @@ static json_object *request_of(int argc, char **argv, const char **ret_command)
 {
 	json_object *req = json_object_new_object();
 	const char *cmd = argc > 0 ? argv[0] : "status", *sub = argc > 1 ? argv[1] : NULL;
-	int nargs = 0;
+	/* without a command, the status */
+	int nargs = 0, words = argc > 0 ? argc : 1;
 
 	if (!req)
 		return NULL;
@@ -263,9 +262,19 @@ static json_object *request_of(int argc, char **argv, const char **ret_command)
 		json_add(req, cmd, json_object_new_string(argv[3]));
 		nargs = 4;
 	}
-	if (!nargs || nargs != argc) {
+	if (nargs && nargs < words) {
 		json_object_put(req);
-		usage_error(argc ? "invalid command '%s'" : "no command%s", argc ? cmd : "");
+		usage_error("'%s' takes no argument '%s'", cmd, argv[nargs]);
+		return NULL;
+	}
+	if (!nargs) {
+		json_object_put(req);
+		if (streq(cmd, "policy"))
+			usage_error("'policy' wants 'show [VM]' or 'set VM POLICY'");
+		else if (streq(cmd, "budget"))
+			usage_error("'budget' wants 'set VM SIZE'");
+		else
+			usage_error("invalid command '%s'", cmd);
 		return NULL;
 	}
 	json_add(req, "command", json_object_new_string(*ret_command));

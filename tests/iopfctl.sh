@@ -22,7 +22,15 @@ echo '{ "policy": "exact" }' >"$tmp/conf/iopfd.json"
 ctl status >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc -eq 3 ] && grep -q "is iopfd running" "$tmp/err" || fail "no iopfd: exit $rc, $(cat "$tmp/err")"
 ctl frobnicate 2>/dev/null; [ $? -eq 2 ] || fail "an unknown command must exit 2"
-ctl policy set onlyvm 2>/dev/null; [ $? -eq 2 ] || fail "a missing argument must exit 2"
+ctl policy set onlyvm 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "'policy' wants 'show \[VM\]' or 'set VM POLICY'" "$tmp/err" ||
+	fail "a missing argument: exit $rc, $(cat "$tmp/err")"
+ctl stats extra 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "'stats' takes no argument 'extra'" "$tmp/err" ||
+	fail "an extra argument: exit $rc, $(cat "$tmp/err")"
+# iopfctl(8): without a command, the status (which needs iopfd: exit 3)
+ctl >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 3 ] && grep -q "is iopfd running" "$tmp/err" || fail "no command: exit $rc, $(cat "$tmp/err")"
 
 # Exact windows on random accesses over 16 GiB: one fault per access, long
 # enough to reload while it runs; fixed:512 then finishes it quickly.
