@@ -409,8 +409,10 @@ static void decide(struct resolver *r, const struct vfio_iopf_fault *f, bool lon
 		w = clip_window(whole, &view);
 	} else {
 		w = iopf_policy_window(policy, &dev->policy, &view);
+		/* once: only auto sets it, and a rule's policy may decide the next faults */
 		if (dev->policy.pace.pages)
 			measure_pace(r, &dev->policy.pace);
+		dev->policy.pace = (struct iopf_pace_sample) { 0 };
 	}
 	if (r->budget)
 		keep_to_budget(r, f->iova, &w);
@@ -694,9 +696,18 @@ int resolver_serve(struct resolver *r, uint64_t count)
 {
 	int e = resolver_drain(r);
 
-	if (e == 0 && (count & UINT32_MAX) && resolver_displaced(r)) {
-		log_warning("Another resolver took this iopf fd over; no longer serving it.");
-		return -ESTALE;
+	/*
+	 * A takeover signals us once and leaves its faults in the ring: the
+	 * wake-up may drain them, so the question waits for a wake-up with
+	 * nothing to drain, kick or not.
+	 */
+	r->kernel_signalled |= (count & UINT32_MAX) != 0;
+	if (e == 0 && r->kernel_signalled) {
+		r->kernel_signalled = false;
+		if (resolver_displaced(r)) {
+			log_warning("Another resolver took this iopf fd over; no longer serving it.");
+			return -ESTALE;
+		}
 	}
 	if (e >= 0)
 		e = map_ahead_chunk(r);

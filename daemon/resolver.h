@@ -97,6 +97,7 @@ struct resolver {
 	struct stall_meter stall;
 	uint64_t call_start_ns;          /* the last resolve call: when it began (CLOCK_MONOTONIC) */
 	uint64_t call_ns;                /* and how long it ran (CLOCK_THREAD_CPUTIME_ID) */
+	bool kernel_signalled;           /* since we last asked whether we were displaced */
 	struct resolver_stats stats;
 };
 
@@ -155,10 +156,10 @@ int resolver_kick(struct resolver *r);
  * eventfd's count as read: drains, and returns 0 to keep serving this
  * source or a negative errno to stop serving it (its ring is corrupt, its
  * fd unusable, or another resolver took it over; the kernel answers its
- * faults from then on).  Only a wake-up the kernel signalled with nothing
- * to drain asks whether we were displaced: a VFIO_IOPF_INFO call, which
- * waits for the container's lock.  Transient resolve errors are retried and
- * never end a source.
+ * faults from then on).  Only the first wake-up with nothing to drain
+ * after the kernel signalled asks whether we were displaced: a
+ * VFIO_IOPF_INFO call, which waits for the container's lock.  Transient
+ * resolve errors are retried and never end a source.
  */
 int resolver_serve(struct resolver *r, uint64_t count);
 /*

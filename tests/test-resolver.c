@@ -435,7 +435,94 @@ START_TEST(asks_whether_displaced_only_when_the_kernel_signalled)
 }
 END_TEST
 
-TEST_MAIN("resolver", asks_whether_displaced_only_when_the_kernel_signalled, a_refused_entry_makes_the_next_windows_cautious, retries_what_a_resolve_call_left_undone,
+/* A record as a VMM could write it, for device 0 in the first range. */
+static void put_record(struct harness *h, uint32_t pos, uint64_t offset, uint64_t timestamp_ns)
+{
+	uint64_t base, size;
+
+	ck_assert_int_eq(sim_range(h->sim, 0, &base, &size), 0);
+	*record_at(h, pos) = (struct vfio_iopf_fault) {
+		.cookie = 1000 + pos, .iova = base + offset, .dma_iova = base, .dma_size = size,
+		.timestamp_ns = timestamp_ns,
+	};
+}
+
+/*
+ * A window's pace counts once.  Only auto makes samples; faults that a
+ * rule's policy decides afterwards must not count the device's last one
+ * again (300 times over, it was the whole meter, and auto was fitted to
+ * one window).
+ */
+START_TEST(counts_a_pace_sample_once)
+{
+	struct fault_rules rules = { .n = 1 };
+	struct resolver_config rc;
+	struct harness h;
+	uint64_t base, size;
+	uint32_t head;
+
+	setup(&h, 4096);
+	rc = h.resolver->config;
+	iopf_policy_default(IOPF_POLICY_AUTO, &rc.policy);
+	ck_assert_int_eq(resolver_set_config(h.resolver, &rc), 0);
+	/* a run under auto: the second fault continues the first's 16 pages */
+	head = h.resolver->head;
+	put_record(&h, head, 0, 1000000);
+	*h.resolver->ring.producer = head + 1;
+	ck_assert_int_eq(resolver_drain(h.resolver), 1);
+	put_record(&h, head + 1, 16 * IOPF_PAGE_SIZE, 1000000 + 100100);
+	*h.resolver->ring.producer = head + 2;
+	ck_assert_int_eq(resolver_drain(h.resolver), 1);
+	ck_assert_uint_eq(h.resolver->stall.windows_seen, 1);
+	/* from 8 MiB on, a rule's fixed policy decides */
+	ck_assert_int_eq(sim_range(h.sim, 0, &base, &size), 0);
+	rules.rules[0] = (struct fault_rule) {
+		.device = "", .iova = base + (UINT64_C(8) << 20), .end = base + size, .has_policy = true,
+	};
+	iopf_policy_default(IOPF_POLICY_FIXED, &rules.rules[0].policy);
+	resolver_set_rules(h.resolver, &rules);
+	head = h.resolver->head;
+	for (uint32_t i = 0; i < 300; i++)
+		put_record(&h, head + i, (UINT64_C(8) << 20) + (uint64_t)i * (UINT64_C(64) << 10),
+			   5000000 + i);
+	*h.resolver->ring.producer = head + 300;
+	ck_assert_int_eq(resolver_drain(h.resolver), 300);
+	ck_assert_uint_eq(h.resolver->stall.windows_seen, 1);
+	teardown(&h);
+}
+END_TEST
+
+/*
+ * The kernel signals a displaced resolver once, and the faults queued then
+ * stay in the ring: when that wake-up drains them, the next wake-up with
+ * nothing to drain asks, even if only our kick woke us.
+ */
+START_TEST(notices_a_takeover_signalled_with_faults_to_drain)
+{
+	struct vfio_iopf_set_resolver other = { .argsz = sizeof(other), .flags = VFIO_IOPF_RESOLVER_TAKEOVER };
+	struct harness h;
+	unsigned before;
+	uint64_t count;
+	int efd;
+
+	setup(&h, 64);
+	fault_devices(&h, 1, 0);
+	efd = eventfd(0, EFD_CLOEXEC);
+	ck_assert_int_ge(efd, 0);
+	other.eventfd = efd;
+	ck_assert_int_ge(h.flaky.inner.ops->set_resolver(h.flaky.inner.data, &other), 0);
+	ck_assert_int_eq(read(h.resolver->eventfd, &count, sizeof(count)), sizeof(count));
+	ck_assert_uint_ne(count & UINT32_MAX, 0);
+	before = h.flaky.info_calls;
+	ck_assert_int_eq(resolver_serve(h.resolver, count), 0);
+	ck_assert_uint_eq(h.flaky.info_calls, before);
+	ck_assert_int_eq(resolver_serve(h.resolver, RESOLVER_KICK), -ESTALE);
+	teardown(&h);
+	close(efd);
+}
+END_TEST
+
+TEST_MAIN("resolver", counts_a_pace_sample_once, notices_a_takeover_signalled_with_faults_to_drain, asks_whether_displaced_only_when_the_kernel_signalled, a_refused_entry_makes_the_next_windows_cautious, retries_what_a_resolve_call_left_undone,
 	  leaves_faults_to_the_kernel_when_retries_run_out, stops_serving_an_unusable_fd, refuses_a_producer_index_behind_or_too_far_ahead,
 	  keeps_its_own_consumer_index, drains_a_bounded_number_of_records_then_yields,
 	  tracks_a_bounded_number_of_devices, reclaims_what_no_fault_used)
