@@ -58,10 +58,11 @@ static void fit_policy(struct resolver *r)
 	iopf_policy_format(&r->config.policy, was, sizeof(was));
 	iopf_policy_format(&p, now, sizeof(now));
 	r->config.policy = p;
+	/* the ring's timestamps can be forged to flip the sizes every few windows */
 	if (!streq(was, now))
-		log_info("A lone fault stalls its device %.1f us, %.1f times the %.3f us it takes to move a page%s: auto is %s now.",
-			 (double)r->stats.stall_ns / 1e3, (double)r->stats.stall_ns / 1e3 / page_us,
-			 page_us, r->config.device_rate ? "" : " (measured)", now);
+		log_ratelimit_info("A lone fault stalls its device %.1f us, %.1f times the %.3f us it takes to move a page%s: auto is %s now.",
+				   (double)r->stats.stall_ns / 1e3, (double)r->stats.stall_ns / 1e3 / page_us,
+				   page_us, r->config.device_rate ? "" : " (measured)", now);
 }
 
 /* With the stall known and no rate given: the device's pace, from the windows it went through. */

@@ -114,6 +114,7 @@ int log_ratelimited(struct ratelimit *rl, int level, int error, const char *file
 #define log_ratelimit_full_errno(level, error, ...) \
 	log_ratelimit_struct_errno((level), (error), NULL, NULL, __VA_ARGS__)
 #define log_ratelimit_warning(...) log_ratelimit_full_errno(LOG_WARNING, 0, __VA_ARGS__)
+#define log_ratelimit_info(...) log_ratelimit_full_errno(LOG_INFO, 0, __VA_ARGS__)
 #define log_ratelimit_warning_errno(e, ...) log_ratelimit_full_errno(LOG_WARNING, (e), __VA_ARGS__)
 
 #define log_debug_errno(e, ...) log_full_errno(LOG_DEBUG, (e), __VA_ARGS__)
