@@ -196,9 +196,10 @@ static double message_us(const char *policy, const char *extra, unsigned int mib
 
 /*
  * The seed's table (slowdown against static pinning), here against eager
- * pinning, same boot.  Under TCG a lone fault stalls the mock device for
- * milliseconds (iopfd_fit) while it moves a page in about 22 us, where the
- * seed's hardware had ~1.5 page times: only the shape carries over.  Plain
+ * pinning, same boot.  Under TCG, on these buffers (touched before they
+ * are mapped), iopfd measured a lone fault's stall at 80-165 us and the
+ * mock device's page at 8-10 us, 10-20 page times where the seed's
+ * hardware had ~1.5: only the shape carries over.  Plain
  * auto is iopfd's default, which fits its sizes to the stall and the pace it
  * measures; auto:16:64 is the same with the sizes it starts with.  Then the
  * issue's goals: auto at most half of fixed:512's slowdown with fresh
