@@ -314,7 +314,8 @@ static bool release_oldest(struct budget *b, uint64_t first, uint64_t end)
 			c->second_chance = false;
 			list_del(b, &b->lru, i);
 			list_add_tail(b, &b->lru, i);
-			i = next;
+			/* the tail already: it is the next one to look at */
+			i = next != NIL ? next : i;
 			continue;
 		}
 		return release_chunk(b, i);
@@ -327,9 +328,22 @@ int budget_admit(struct budget *b, uint64_t iova, struct iopf_window *w,
 {
 	uint64_t page = iova >> IOPF_PAGE_SHIFT;
 	uint64_t first = w->iova >> IOPF_PAGE_SHIFT, end = first + (w->size >> IOPF_PAGE_SHIFT);
+	uint64_t cfirst = MAX(first, page - page % BUDGET_CHUNK_PAGES);
+	uint64_t cend = MIN(end, page - page % BUDGET_CHUNK_PAGES + BUDGET_CHUNK_PAGES);
 	uint64_t need;
 	int r;
 
+	/*
+	 * A window the limit cannot hold gets the fault's chunk at once; one
+	 * past BUDGET_WINDOW_CHUNKS_MAX (a record's range can be forged) is
+	 * refused, for the caller to map the page alone.
+	 */
+	if (end - first > b->limit) {
+		first = cfirst;
+		end = cend;
+	}
+	if ((end - 1) / BUDGET_CHUNK_PAGES - first / BUDGET_CHUNK_PAGES >= BUDGET_WINDOW_CHUNKS_MAX)
+		return -E2BIG;
 	r = reserve(b, (uint32_t)((end - 1) / BUDGET_CHUNK_PAGES - first / BUDGET_CHUNK_PAGES + 1));
 	if (r < 0)
 		return r;
@@ -338,21 +352,27 @@ int budget_admit(struct budget *b, uint64_t iova, struct iopf_window *w,
 	while (b->stats.pinned_pages + need > b->limit && release_oldest(b, first, end))
 		;
 	if (b->stats.pinned_pages + need > b->limit) {
-		/* Nothing more to release: the fault's chunk, then its page. */
-		uint64_t cfirst = MAX(first, page - page % BUDGET_CHUNK_PAGES);
-		uint64_t cend = MIN(end, page - page % BUDGET_CHUNK_PAGES + BUDGET_CHUNK_PAGES);
-
+		/*
+		 * Nothing more to release outside the window: the fault's chunk,
+		 * then its page, each time releasing what the cut left outside.
+		 */
+		while (b->stats.pinned_pages + new_pages(b, cfirst, cend) > b->limit &&
+		       release_oldest(b, cfirst, cend))
+			;
 		if (b->stats.pinned_pages + new_pages(b, cfirst, cend) > b->limit) {
 			cfirst = page;
 			cend = page + 1;
+			while (b->stats.pinned_pages + 1 > b->limit && release_oldest(b, cfirst, cend))
+				;
 		}
 		first = cfirst;
 		end = cend;
 		need = new_pages(b, first, end);
-		b->stats.shrunk++;
-		w->iova = first << IOPF_PAGE_SHIFT;
-		w->size = (end - first) << IOPF_PAGE_SHIFT;
 	}
+	if (w->size != (end - first) << IOPF_PAGE_SHIFT)
+		b->stats.shrunk++;
+	w->iova = first << IOPF_PAGE_SHIFT;
+	w->size = (end - first) << IOPF_PAGE_SHIFT;
 
 	for (uint64_t key = first / BUDGET_CHUNK_PAGES; key * BUDGET_CHUNK_PAGES < end; key++) {
 		uint32_t i = find(b, key);

@@ -15,7 +15,8 @@
  * are not released before the next batch begins, so no window is released
  * while the fault it was mapped for waits.  A fault always gets its own
  * page: if nothing can be released the window shrinks, to its chunk, then
- * to the page.  Idle reclaim releases, with no limit to reach, what has not
+ * to the page (a window larger than the limit, to its chunk at once).  Idle
+ * reclaim releases, with no limit to reach, what has not
  * been faulted on for a while.
  */
 
@@ -28,6 +29,8 @@
 
 #define BUDGET_CHUNK_PAGES 16u
 #define BUDGET_GHOSTS 4096u
+/* The most chunks one window may span: 64 GiB. */
+#define BUDGET_WINDOW_CHUNKS_MAX (UINT64_C(1) << 20)
 
 struct budget_stats {
 	uint64_t pinned_pages;     /* now */
@@ -62,7 +65,8 @@ void budget_batch_begin(struct budget *b, uint64_t now_ns);
  * pages as pinned.  @w may shrink, never below the faulting page.  The
  * ranges to release first are returned through @ret_release (valid until the
  * next call), oldest first; *@ret_nrelease says how many.  -ENOMEM if the
- * bookkeeping cannot grow: then nothing changed.
+ * bookkeeping cannot grow, -E2BIG for a window over
+ * BUDGET_WINDOW_CHUNKS_MAX chunks: then nothing changed.
  */
 int budget_admit(struct budget *b, uint64_t iova, struct iopf_window *w,
 		 const struct iopf_window **ret_release, size_t *ret_nrelease);

@@ -178,6 +178,9 @@ int resolver_set_config(struct resolver *r, const struct resolver_config *config
 	fit_policy(r);
 	r->map_ahead = !config->no_map_ahead && !config->budget_pages &&
 		       (r->features & VFIO_IOPF_FEATURE_MAP_AHEAD);
+	/* queued under the old settings: not to be mapped past a budget now */
+	if (!r->map_ahead)
+		ahead_done(&r->ahead);
 	return 0;
 }
 
@@ -343,6 +346,9 @@ void resolver_reclaim_idle(struct resolver *r, uint64_t now_ns)
 	/* between drains: the last batch's faults are answered, its chunks may go too */
 	budget_batch_begin(r->budget, now_ns);
 	budget_release_idle(r->budget, now_ns - idle_ns, &rel, &n);
+	/* the queue may hold what was just released */
+	if (n)
+		ahead_done(&r->ahead);
 	r->stats.reclaimed += release_ranges(r, rel, n, "for being idle");
 }
 
@@ -674,7 +680,7 @@ static int map_ahead_chunk(struct resolver *r)
 	uint32_t n;
 	int ret;
 
-	if (iopf_ring_ready(&r->ring, r->head, &n) < 0 || n > 0 ||
+	if (!r->map_ahead || iopf_ring_ready(&r->ring, r->head, &n) < 0 || n > 0 ||
 	    !ahead_take(&r->ahead, (uint64_t)iopf_policy_ahead_pages(&r->config.policy) << IOPF_PAGE_SHIFT, &w))
 		return 0;
 	*e = (struct vfio_iopf_resolve_entry) {

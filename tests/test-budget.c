@@ -388,7 +388,82 @@ START_TEST(releases_what_is_idle)
 }
 END_TEST
 
-TEST_MAIN("budget", holds_at_every_step, releases_the_oldest_chunk_first, merges_adjacent_releases,
+/*
+ * A window cut to the fault's chunk, or its page, releases what the cut
+ * left outside it: fixed:64 windows under a 48-page budget, faults at
+ * pages 0, 16, 32 and 48 in batches of their own, then the rest of the
+ * window page by page, stay at 48 pages (64 before).
+ */
+START_TEST(a_cut_window_releases_what_it_left_outside)
+{
+	_cleanup_(budget_freep) struct budget *b = NULL;
+	const struct iopf_window *rel;
+
+	ck_assert_int_eq(budget_new(3 * BUDGET_CHUNK_PAGES, &b), 0);
+	for (uint64_t p = 0; p < 64; p += p < 48 ? BUDGET_CHUNK_PAGES : 1) {
+		struct iopf_window w = win(0, 64);
+
+		budget_batch_begin(b, 0);
+		admit(b, p, &w, &rel);
+		ck_assert_uint_le(pinned(b), 3 * BUDGET_CHUNK_PAGES);
+		ck_assert(w.iova <= p * PAGE && p * PAGE < w.iova + w.size);
+	}
+}
+END_TEST
+
+/*
+ * The only chunk that may go has its second chance and is the last in
+ * line: it goes once the chance is spent (faults on chunks 0, 1, 0, 2
+ * under a one-chunk budget left 17 pages).
+ */
+START_TEST(a_second_chance_at_the_end_of_the_line_is_spent)
+{
+	_cleanup_(budget_freep) struct budget *b = NULL;
+	const struct iopf_window *rel;
+	static const uint64_t chunks[] = { 0, 1, 0, 2 };
+
+	ck_assert_int_eq(budget_new(BUDGET_CHUNK_PAGES, &b), 0);
+	for (size_t i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		struct iopf_window w = win(chunks[i] * BUDGET_CHUNK_PAGES, BUDGET_CHUNK_PAGES);
+
+		budget_batch_begin(b, 0);
+		admit(b, chunks[i] * BUDGET_CHUNK_PAGES, &w, &rel);
+		ck_assert_uint_le(pinned(b), BUDGET_CHUNK_PAGES);
+	}
+}
+END_TEST
+
+/*
+ * A record's range can be forged: a window no limit could hold is cut to
+ * the fault's chunk before anything is counted, and one over
+ * BUDGET_WINDOW_CHUNKS_MAX without a limit is refused (it was a walk over
+ * 2^32 chunks and a truncated allocation).
+ */
+START_TEST(forged_huge_windows_are_cut_or_refused)
+{
+	_cleanup_(budget_freep) struct budget *b = NULL, *nolimit = NULL;
+	const struct iopf_window *rel;
+	struct iopf_window w = { .iova = 0, .size = UINT64_C(1) << 48 };
+	size_t n;
+
+	ck_assert_int_eq(budget_new(64, &b), 0);
+	admit(b, 5, &w, &rel);
+	ck_assert_uint_eq(w.iova, 0);
+	ck_assert_uint_eq(w.size, CHUNK);
+	ck_assert_uint_eq(pinned(b), BUDGET_CHUNK_PAGES);
+
+	ck_assert_int_eq(budget_new(UINT64_MAX, &nolimit), 0);
+	w = (struct iopf_window) { .iova = 0, .size = UINT64_C(1) << 48 };
+	ck_assert_int_eq(budget_admit(nolimit, 5 * PAGE, &w, &rel, &n), -E2BIG);
+	ck_assert_uint_eq(pinned(nolimit), 0);
+	w = win(0, BUDGET_WINDOW_CHUNKS_MAX * BUDGET_CHUNK_PAGES);
+	admit(nolimit, 5, &w, &rel);
+	ck_assert_uint_eq(pinned(nolimit), BUDGET_WINDOW_CHUNKS_MAX * BUDGET_CHUNK_PAGES);
+}
+END_TEST
+
+TEST_MAIN("budget", a_cut_window_releases_what_it_left_outside, a_second_chance_at_the_end_of_the_line_is_spent,
+	  forged_huge_windows_are_cut_or_refused, holds_at_every_step, releases_the_oldest_chunk_first, merges_adjacent_releases,
 	  does_not_merge_across_the_top, a_quick_refault_earns_a_second_chance, second_chances_do_not_block_release,
 	  shrinks_rather_than_refuse_a_page,
 	  refuses_a_zero_budget, remembers_a_bounded_number_of_releases, map_ahead_queue_is_bounded,

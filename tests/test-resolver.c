@@ -522,7 +522,37 @@ START_TEST(notices_a_takeover_signalled_with_faults_to_drain)
 }
 END_TEST
 
-TEST_MAIN("resolver", counts_a_pace_sample_once, notices_a_takeover_signalled_with_faults_to_drain, asks_whether_displaced_only_when_the_kernel_signalled, a_refused_entry_makes_the_next_windows_cautious, retries_what_a_resolve_call_left_undone,
+/*
+ * A budget set while map-ahead ranges are queued (iopfctl budget set):
+ * what is queued is not mapped past it (fixed:256 answered early, then a
+ * 16-page budget: 20 kicks mapped the rest of the window, 256 pages).
+ */
+START_TEST(a_budget_set_stops_the_map_ahead_queue)
+{
+	struct resolver_config rc;
+	struct harness h;
+
+	setup(&h, 64);
+	rc = h.resolver->config;
+	iopf_policy_default(IOPF_POLICY_FIXED, &rc.policy);
+	rc.policy.fixed_pages = 256;
+	ck_assert_int_eq(resolver_set_config(h.resolver, &rc), 0);
+	ck_assert(h.resolver->map_ahead);
+	fault_devices(&h, 1, 0);
+	ck_assert_int_eq(resolver_drain(h.resolver), 1);
+	wait_devices(&h, 1);
+	ck_assert_uint_eq(sim_pinned(&h), 16);
+	ck_assert_uint_gt(h.resolver->ahead.len, 0);
+	rc.budget_pages = 16;
+	ck_assert_int_eq(resolver_set_config(h.resolver, &rc), 0);
+	for (int i = 0; i < 20; i++)
+		ck_assert_int_eq(resolver_serve(h.resolver, RESOLVER_KICK), 0);
+	ck_assert_uint_eq(sim_pinned(&h), 16);
+	teardown(&h);
+}
+END_TEST
+
+TEST_MAIN("resolver", a_budget_set_stops_the_map_ahead_queue, counts_a_pace_sample_once, notices_a_takeover_signalled_with_faults_to_drain, asks_whether_displaced_only_when_the_kernel_signalled, a_refused_entry_makes_the_next_windows_cautious, retries_what_a_resolve_call_left_undone,
 	  leaves_faults_to_the_kernel_when_retries_run_out, stops_serving_an_unusable_fd, refuses_a_producer_index_behind_or_too_far_ahead,
 	  keeps_its_own_consumer_index, drains_a_bounded_number_of_records_then_yields,
 	  tracks_a_bounded_number_of_devices, reclaims_what_no_fault_used)
