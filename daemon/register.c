@@ -486,12 +486,18 @@ static int vm_new(struct register_server *s, int conn_fd, struct vm **ret_vm)
 	return 0;
 }
 
+/*
+ * Connections one wake-up accepts: a client that connects and closes in a
+ * loop never lets accept4() run dry, and the faults wait while we accept.
+ */
+#define REGISTER_ACCEPT_BATCH 16
+
 static int on_listener(struct loop *l, struct loop_source *src)
 {
 	struct register_server *s = src->userdata;
 	struct vm *vm;
 
-	for (;;) {
+	for (unsigned n = 0; n < REGISTER_ACCEPT_BATCH; n++) {
 		int fd = accept4(src->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
@@ -513,6 +519,7 @@ static int on_listener(struct loop *l, struct loop_source *src)
 		}
 		vm_new(s, fd, &vm);
 	}
+	return 0;
 }
 
 /* Serves again a VM whose fds the fd store kept as "ID-NAME"; takes both fds. */

@@ -9,7 +9,9 @@
  */
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -756,6 +758,52 @@ START_TEST(serves_the_socket_systemd_passes)
 }
 END_TEST
 
+static atomic_bool flooding;
+
+/* Connects and closes, as fast as it can, until told to stop. */
+static void *flood(void *arg)
+{
+	(void)arg;
+	while (atomic_load(&flooding))
+		close(connect_to(sock_path));
+	return NULL;
+}
+
+/*
+ * A client that connects and closes in a loop never lets the listener run
+ * dry; iopfd still serves its other sources in between: a registration
+ * is answered while the flood goes on (it waited for the flood to end).
+ */
+static void *connect_flood(void *arg)
+{
+	int ready = *(int *)arg, conn;
+	pthread_t flooder;
+
+	register_server_wait_ready(ready);
+	atomic_store(&flooding, true);
+	ck_assert_int_eq(pthread_create(&flooder, NULL, flood, NULL), 0);
+	usleep(100000);
+	conn = connect_to(sock_path);
+	send_registration(conn, "during", 6, NULL, 0);
+	ck_assert_int_eq(read_reply(conn, NULL, 0), EBADMSG);
+	/* answered with the flood still on */
+	ck_assert(atomic_load(&flooding));
+	atomic_store(&flooding, false);
+	ck_assert_int_eq(pthread_join(flooder, NULL), 0);
+	close(conn);
+	kill(getpid(), SIGTERM);
+	return NULL;
+}
+
+START_TEST(serves_others_through_a_connect_flood)
+{
+	struct register_stats stats;
+
+	run_with_client(connect_flood, &stats);
+	ck_assert_uint_eq(stats.refused, 1);
+}
+END_TEST
+
 TEST_MAIN("register", bounds_unregistered_connections, pauses_accepting_when_out_of_fds, serves_a_vm_until_it_hangs_up, serves_stored_vms_again_after_a_restart,
 	  lets_go_of_a_vm_another_resolver_took_over, refuses_malformed_registrations, refuses_connections_over_the_limit,
-	  serves_the_socket_systemd_passes)
+	  serves_the_socket_systemd_passes, serves_others_through_a_connect_flood)
