@@ -251,7 +251,8 @@ int manager_reload(struct manager *m, char ret_error[CONF_ERROR_MAX])
 		log_info("Reloaded the configuration: %zu rules, %zu VMs.", m->conf->nrules, m->nvms);
 	}
 	manager_notify_status(m, "READY=1\n");
-	return r;
+	/* a file that cannot be read is a bad file too: not "no such VM" (ENOENT) or "denied" */
+	return r < 0 && r != -ENOMEM ? -EINVAL : r;
 }
 
 int manager_set(struct manager *m, const char *glob, enum conf_setting setting,

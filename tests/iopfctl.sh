@@ -53,6 +53,12 @@ ctl reload 2>"$tmp/err"; rc=$?
 grep -q "policies.d/10-sim.json:3:1: " "$tmp/err" || fail "reload error: $(cat "$tmp/err")"
 ctl vms | grep -q "^sim .* exact " || fail "the old policy must stay after a failed reload"
 ctl --json status | grep -q '"reload_failures": 1' || fail "status counts the failed reload"
+# a file that cannot be read is a bad file (EINVAL), not "no VM matches" (ENOENT)
+ln -s missing "$tmp/conf/policies.d/05-dangling.json"
+ctl --json reload >"$tmp/reload.json" 2>/dev/null; rc=$?
+[ $rc -eq 1 ] && grep -q '"errno": 22' "$tmp/reload.json" ||
+	fail "an unreadable file: exit $rc, $(cat "$tmp/reload.json")"
+rm "$tmp/conf/policies.d/05-dangling.json"
 # --watch prints the table again each period, until interrupted
 n=$(timeout -s INT 2.5 "$b/iopfctl" --socket="$tmp/control" stats --watch=1 | grep -c '^sim ')
 [ "$n" -ge 2 ] || fail "stats --watch=1 printed $n tables in 2.5 s"
