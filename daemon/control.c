@@ -538,6 +538,16 @@ static int on_client(struct loop *l, struct loop_source *src)
 	return 0;
 }
 
+/* Connected clients of @uid. */
+static unsigned clients_of(const struct control *c, uid_t uid)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < c->nclients; i++)
+		n += !c->clients[i]->closing && c->clients[i]->cred.uid == uid;
+	return n;
+}
+
 static int on_listener(struct loop *l, struct loop_source *src)
 {
 	struct control *c = src->userdata;
@@ -554,13 +564,6 @@ static int on_listener(struct loop *l, struct loop_source *src)
 		loop_remove(l, src);
 		return 0;
 	}
-	if (c->nclients >= CONTROL_CLIENTS_MAX) {
-		c->refused++;
-		log_ratelimit_warning("%u control clients connected already; refusing another.",
-				      CONTROL_CLIENTS_MAX);
-		safe_close(fd);
-		return 0;
-	}
 	cl = calloc(1, sizeof(*cl));
 	if (!cl) {
 		safe_close(fd);
@@ -574,6 +577,17 @@ static int on_listener(struct loop *l, struct loop_source *src)
 		return 0;
 	}
 	cl->privileged = peer_is_privileged(c, fd, &cl->cred);
+	/* one uid cannot take every slot, and the last ones are for who may change things */
+	if (c->nclients >= CONTROL_CLIENTS_MAX ||
+	    (!cl->privileged && (c->nclients >= CONTROL_CLIENTS_MAX - CONTROL_CLIENTS_PRIVILEGED ||
+				 clients_of(c, cl->cred.uid) >= CONTROL_CLIENTS_PER_UID))) {
+		c->refused++;
+		log_ratelimit_warning("Control client uid %u over the limit (%u connected); refusing it.",
+				      (unsigned)cl->cred.uid, c->nclients);
+		safe_close(fd);
+		free(cl);
+		return 0;
+	}
 	cl->deadline_ns = now_ns() + CONTROL_IDLE_MS * UINT64_C(1000000);
 	cl->src = (struct loop_source) {
 		.fd = fd, .handler = on_client, .release = client_release, .userdata = cl,

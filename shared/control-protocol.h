@@ -17,7 +17,8 @@
  * in order, for as long as the client keeps the connection.  A request is at
  * most CONTROL_REQUEST_MAX bytes and must arrive whole within
  * CONTROL_DEADLINE_MS of its first byte; iopfd serves at most
- * CONTROL_CLIENTS_MAX clients and closes one that stays idle
+ * CONTROL_CLIENTS_MAX clients (CONTROL_CLIENTS_PER_UID of one uid, the last
+ * CONTROL_CLIENTS_PRIVILEGED for privileged ones) and closes one that stays idle
  * CONTROL_IDLE_MS or does not read its answer in CONTROL_DEADLINE_MS.
  */
 
@@ -27,6 +28,9 @@
 #define CONTROL_SOCKET_PATH "/run/iopfd/control"
 #define CONTROL_PROTOCOL_VERSION 1
 #define CONTROL_CLIENTS_MAX 64u
+/* Clients of one uid at most, and slots kept for privileged ones (iopfctl(8)). */
+#define CONTROL_CLIENTS_PER_UID 8u
+#define CONTROL_CLIENTS_PRIVILEGED 8u
 #define CONTROL_REQUEST_MAX 4096u
 #define CONTROL_REPLY_MAX (4u << 20)
 #define CONTROL_DEADLINE_MS 5000u

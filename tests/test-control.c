@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -318,5 +320,59 @@ START_TEST(reload_is_notified)
 }
 END_TEST
 
-TEST_MAIN("control", reload_is_notified, bad_requests_get_errors, misbehaving_clients_are_dropped,
+/* A control connection made as @uid (the test runs as root). */
+static int connect_control_as(uid_t uid)
+{
+	int fd;
+
+	ck_assert_int_eq(syscall(SYS_setresuid, -1, uid, -1), 0);
+	fd = connect_control();
+	ck_assert_int_eq(syscall(SYS_setresuid, -1, 0, -1), 0);
+	return fd;
+}
+
+/*
+ * One uid cannot lock the others out (DESIGN.md, "Trust boundaries"): an
+ * unprivileged uid holds at most CONTROL_CLIENTS_PER_UID connections, and
+ * the last CONTROL_CLIENTS_PRIVILEGED slots are root's.  Before, 64 idle
+ * connections of uid 65534 left root's iopfctl refused.
+ */
+START_TEST(one_uid_cannot_take_every_slot)
+{
+	unsigned unprivileged = CONTROL_CLIENTS_MAX - CONTROL_CLIENTS_PRIVILEGED, n = 0;
+	int fds[CONTROL_CLIENTS_MAX], fd;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "not root: one_uid_cannot_take_every_slot needs other uids\n");
+		return;
+	}
+	start_iopfd();
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	for (unsigned i = 0; i < CONTROL_CLIENTS_PER_UID; i++) {
+		fds[n] = connect_control_as(20000);
+		ck_assert_int_eq(call_raw(fds[n++], "{\"version\":1,\"command\":\"vms\"}"), 0);
+	}
+	fd = connect_control_as(20000);
+	ck_assert(closed_within(fd, 2000));
+	close(fd);
+	/* other uids fill what is not kept for root */
+	for (uid_t uid = 20001; n < unprivileged; uid++)
+		for (unsigned i = 0; i < CONTROL_CLIENTS_PER_UID && n < unprivileged; i++) {
+			fds[n] = connect_control_as(uid);
+			ck_assert_int_eq(call_raw(fds[n++], "{\"version\":1,\"command\":\"vms\"}"), 0);
+		}
+	fd = connect_control_as(30000);
+	ck_assert(closed_within(fd, 2000));
+	close(fd);
+	/* root still gets in */
+	fd = connect_control();
+	ck_assert_int_eq(call_raw(fd, "{\"version\":1,\"command\":\"vms\"}"), 0);
+	close(fd);
+	for (unsigned i = 0; i < n; i++)
+		close(fds[i]);
+	stop_iopfd();
+}
+END_TEST
+
+TEST_MAIN("control", one_uid_cannot_take_every_slot, reload_is_notified, bad_requests_get_errors, misbehaving_clients_are_dropped,
 	  clients_past_the_limit_are_refused)
