@@ -335,15 +335,17 @@ int main(int argc, char *argv[])
 	if ((arg_watch_s || !streq(arg_format, "table")) && !streq(command, "stats"))
 		return usage_error("--watch and --format only apply to stats");
 
-	r = control_connect(arg_socket, &fd);
-	if (r < 0) {
-		fprintf(stderr, "%s: cannot reach iopfd on %s: %s%s\n", program_invocation_short_name,
-			arg_socket, strerror(-r),
-			r == -ENOENT || r == -ECONNREFUSED ? " (is iopfd running?)" : "");
-		return r == -EACCES ? EXIT_DENIED : EXIT_UNREACHABLE;
-	}
+	/* a connection each time: iopfd drops one idle for CONTROL_IDLE_MS, less than --watch may wait */
 	for (;;) {
+		r = control_connect(arg_socket, &fd);
+		if (r < 0) {
+			fprintf(stderr, "%s: cannot reach iopfd on %s: %s%s\n", program_invocation_short_name,
+				arg_socket, strerror(-r),
+				r == -ENOENT || r == -ECONNREFUSED ? " (is iopfd running?)" : "");
+			return r == -EACCES ? EXIT_DENIED : EXIT_UNREACHABLE;
+		}
 		r = call(fd, request, command);
+		fd = safe_close(fd);
 		if (r != EXIT_SUCCESS || !arg_watch_s)
 			return r;
 		sleep(arg_watch_s);
