@@ -15,7 +15,7 @@ struct chunk {
 	uint32_t prev, next;   /* in the use list, or the ghost list; next links free entries */
 	uint32_t batch;        /* the batch that last admitted it */
 	uint64_t used_ns;      /* when that batch began */
-	uint16_t mask;         /* its pages we had mapped; 0 for a ghost */
+	uint16_t mask;         /* its pages we had mapped; for a ghost, when released */
 	bool ghost;            /* released, remembered to spot a quick re-fault */
 	bool second_chance;    /* re-faulted after its release: skipped once when oldest */
 };
@@ -196,6 +196,20 @@ static void list_add_tail(struct budget *b, struct list *l, uint32_t i)
 	l->len++;
 }
 
+static void list_add_head(struct budget *b, struct list *l, uint32_t i)
+{
+	struct chunk *c = &b->pool[i];
+
+	c->prev = NIL;
+	c->next = l->head;
+	if (l->head != NIL)
+		b->pool[l->head].prev = i;
+	else
+		l->tail = i;
+	l->head = i;
+	l->len++;
+}
+
 static uint32_t entry_new(struct budget *b, uint64_t key)
 {
 	uint32_t i;
@@ -236,7 +250,7 @@ static uint64_t new_pages(const struct budget *b, uint64_t first, uint64_t end)
 		uint32_t i = find(b, key);
 		uint16_t bits = chunk_bits(key, first, end);
 
-		if (i != NIL)
+		if (i != NIL && !b->pool[i].ghost)
 			bits &= (uint16_t)~b->pool[i].mask;
 		n += (uint64_t)__builtin_popcount(bits);
 	}
@@ -280,7 +294,6 @@ static bool release_chunk(struct budget *b, uint32_t i)
 	b->stats.pinned_pages -= (uint64_t)__builtin_popcount(c->mask);
 	b->stats.released_pages += (uint64_t)__builtin_popcount(c->mask);
 	list_del(b, &b->lru, i);
-	c->mask = 0;
 	c->ghost = true;
 	list_add_tail(b, &b->ghosts, i);
 	if (b->ghosts.len > BUDGET_GHOSTS) {
@@ -382,6 +395,7 @@ int budget_admit(struct budget *b, uint64_t iova, struct iopf_window *w,
 		} else if (b->pool[i].ghost) {
 			list_del(b, &b->ghosts, i);
 			b->pool[i].ghost = false;
+			b->pool[i].mask = 0;
 			b->pool[i].second_chance = true;
 			b->stats.refaults++;
 		} else {
@@ -417,4 +431,40 @@ void budget_release_idle(struct budget *b, uint64_t before_ns, const struct iopf
 	}
 	*ret_release = b->release;
 	*ret_nrelease = b->nrelease;
+}
+
+int budget_release_failed(struct budget *b, const struct iopf_window *w)
+{
+	uint64_t first = w->iova >> IOPF_PAGE_SHIFT, end = first + (w->size >> IOPF_PAGE_SHIFT);
+	uint64_t nchunks = (end - 1) / BUDGET_CHUNK_PAGES - first / BUDGET_CHUNK_PAGES + 1;
+	int r;
+
+	if (!w->size || nchunks > BUDGET_WINDOW_CHUNKS_MAX)
+		return -EINVAL;
+	r = reserve(b, (uint32_t)nchunks);
+	if (r < 0)
+		return r;
+	/* newest first onto the head: the range keeps its order, oldest first */
+	for (uint64_t n = nchunks; n > 0; n--) {
+		uint64_t key = first / BUDGET_CHUNK_PAGES + n - 1;
+		uint32_t i = find(b, key);
+		uint64_t pages;
+
+		if (i != NIL && !b->pool[i].ghost)
+			continue;	/* admitted again since its release: counted */
+		if (i == NIL) {
+			/* forgotten since: all of it may be pinned */
+			i = entry_new(b, key);
+			b->pool[i].mask = chunk_bits(key, first, end);
+		} else {
+			list_del(b, &b->ghosts, i);
+			b->pool[i].ghost = false;
+		}
+		pages = (uint64_t)__builtin_popcount(b->pool[i].mask);
+		b->stats.pinned_pages += pages;
+		b->stats.released_pages -= MIN(pages, b->stats.released_pages);
+		list_add_head(b, &b->lru, i);
+	}
+	b->stats.peak_pinned_pages = MAX(b->stats.peak_pinned_pages, b->stats.pinned_pages);
+	return 0;
 }

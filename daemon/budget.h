@@ -80,4 +80,13 @@ int budget_admit(struct budget *b, uint64_t iova, struct iopf_window *w,
 void budget_release_idle(struct budget *b, uint64_t before_ns, const struct iopf_window **ret_release,
 			 size_t *ret_nrelease);
 
+/*
+ * The kernel did not release @w, a range budget_admit() or
+ * budget_release_idle() returned: its chunks count as pinned again, first in
+ * line to be released.  -ENOMEM if the bookkeeping cannot grow (a chunk
+ * forgotten since counts as pinned whole), -EINVAL for a range it could not
+ * have returned.
+ */
+int budget_release_failed(struct budget *b, const struct iopf_window *w);
+
 void budget_get_stats(const struct budget *b, struct budget_stats *ret);

@@ -180,10 +180,17 @@ static json_object *ok_reply(void)
 	return reply;
 }
 
+static uint64_t pinned_bytes(const struct resolver *r)
+{
+	struct budget_stats b;
+
+	budget_get_stats(r->budget, &b);
+	return b.pinned_pages << IOPF_PAGE_SHIFT;
+}
+
 static int add_vm_counters(json_object *obj, const struct manager_vm *vm)
 {
 	const struct resolver_stats *s = &vm->resolver->stats;
-	struct budget_stats b = { 0 };
 	const struct json_counter counters[] = {
 		{ "faults", s->faults },
 		{ "resolve_calls", s->batches },
@@ -201,17 +208,11 @@ static int add_vm_counters(json_object *obj, const struct manager_vm *vm)
 		{ "ring_overflows", s->overflow },
 		{ "stall_ns", s->stall_ns },
 		{ "page_move_ns", s->page_move_ns },
-		{ "pinned_bytes", 0 },
+		{ "pinned_bytes", pinned_bytes(vm->resolver) },
 	};
-	struct json_counter copy[ARRAY_SIZE(counters)];
 
-	memcpy(copy, counters, sizeof(copy));
-	if (vm->resolver->budget) {
-		budget_get_stats(vm->resolver->budget, &b);
-		copy[ARRAY_SIZE(copy) - 1].value = b.pinned_pages << IOPF_PAGE_SHIFT;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(copy); i++) {
-		int r = json_add(obj, copy[i].key, json_object_new_uint64(copy[i].value));
+	for (size_t i = 0; i < ARRAY_SIZE(counters); i++) {
+		int r = json_add(obj, counters[i].key, json_object_new_uint64(counters[i].value));
 
 		if (r < 0)
 			return r;

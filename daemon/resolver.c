@@ -20,19 +20,19 @@ static uint32_t backend_features(const struct iopf_backend *backend)
 }
 
 /*
- * A budget, or idle reclaim, needs to know what is pinned: the budget's
- * bookkeeping, with no limit for idle reclaim alone.  Once made it stays,
- * so that a limit set later knows what was pinned before it.
+ * What iopfd pins is tracked whatever the settings, in the budget's
+ * bookkeeping with no limit when there is none: a budget set later (iopfctl
+ * budget set) then holds for what was pinned before it, too.
  */
 static int track_pins(struct resolver *r, const struct resolver_config *config)
 {
 	uint64_t limit = config->budget_pages ? config->budget_pages : UINT64_MAX;
 
-	if (r->budget)
+	if (r->budget) {
 		budget_set_limit(r->budget, limit);
-	else if (config->budget_pages || config->idle_reclaim_s)
-		return budget_new(limit, &r->budget);
-	return 0;
+		return 0;
+	}
+	return budget_new(limit, &r->budget);
 }
 
 /*
@@ -288,7 +288,8 @@ static struct iopf_window clip_window(struct iopf_window whole, const struct iop
 
 /*
  * Releases @n ranges (@why says why, for the log); returns the bytes the
- * kernel released.  A release that fails leaves those pages pinned.
+ * kernel released.  A range that fails to go stays pinned, and counts so:
+ * first in line for the next release.
  */
 static uint64_t release_ranges(struct resolver *r, const struct iopf_window *rel, size_t n,
 			       const char *why)
@@ -307,6 +308,10 @@ static uint64_t release_ranges(struct resolver *r, const struct iopf_window *rel
 			r->stats.release_errors++;
 			log_ratelimit_warning_errno(e, "Failed to release 0x%" PRIx64 "+0x%" PRIx64 " %s: %m",
 						    rel[i].iova, rel[i].size, why);
+			e = budget_release_failed(r->budget, &rel[i]);
+			if (e < 0)
+				log_ratelimit_warning_errno(e, "Failed to count 0x%" PRIx64 "+0x%" PRIx64
+							    " as pinned again: %m", rel[i].iova, rel[i].size);
 		} else {
 			released += arg.out_released;
 		}
@@ -315,9 +320,8 @@ static uint64_t release_ranges(struct resolver *r, const struct iopf_window *rel
 }
 
 /*
- * Makes room for @w, which may shrink: releases what the budget says to,
- * before the batch maps anything.  A release that fails leaves those pages
- * pinned; the kernel's accounting (INFO's out_locked_pages) stays the truth.
+ * Counts @w as pinned and, under a budget, makes room for it (it may
+ * shrink): releases what the budget says to, before the batch maps anything.
  */
 static void keep_to_budget(struct resolver *r, uint64_t iova, struct iopf_window *w)
 {
@@ -327,7 +331,14 @@ static void keep_to_budget(struct resolver *r, uint64_t iova, struct iopf_window
 
 	e = budget_admit(r->budget, iova, w, &rel, &n);
 	if (e < 0) {
-		/* No memory to track it: the faulting page alone stays within reason. */
+		/*
+		 * No memory to track it, or a window too large to (over 64
+		 * GiB, a rule's range or a forged record's): with no limit to
+		 * keep it goes untracked, under one the faulting page alone
+		 * stays within reason.
+		 */
+		if (!r->config.budget_pages)
+			return;
 		w->iova = iova & ~(IOPF_PAGE_SIZE - 1);
 		w->size = IOPF_PAGE_SIZE;
 		return;
@@ -341,7 +352,7 @@ void resolver_reclaim_idle(struct resolver *r, uint64_t now_ns)
 	const struct iopf_window *rel;
 	size_t n;
 
-	if (!idle_ns || !r->budget || now_ns < idle_ns)
+	if (!idle_ns || now_ns < idle_ns)
 		return;
 	/* between drains: the last batch's faults are answered, its chunks may go too */
 	budget_batch_begin(r->budget, now_ns);
@@ -421,8 +432,7 @@ static void decide(struct resolver *r, const struct vfio_iopf_fault *f, bool lon
 			measure_pace(r, &dev->policy.pace);
 		dev->policy.pace = (struct iopf_pace_sample) { 0 };
 	}
-	if (r->budget)
-		keep_to_budget(r, f->iova, &w);
+	keep_to_budget(r, f->iova, &w);
 	/* never with a limit: what is mapped ahead would not be within it */
 	if (lone && r->map_ahead && view.dma_size > IOPF_PAGE_SIZE)
 		split_window(r, f->iova, &w);
@@ -447,8 +457,7 @@ static uint32_t decide_batch(struct resolver *r, uint32_t n)
 	uint32_t nrecords = 0, nentries = 0;
 	bool lone;
 
-	if (r->budget)
-		budget_batch_begin(r->budget, now_ns());
+	budget_batch_begin(r->budget, now_ns());
 	for (uint32_t i = 0; i < n; i++) {
 		struct vfio_iopf_fault *f = &r->records[nrecords];
 

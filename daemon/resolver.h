@@ -86,7 +86,7 @@ struct resolver {
 	uint32_t ndevices;
 	struct vfio_iopf_fault *records; /* the batch's records, copied off the ring */
 	uint32_t nrecords;               /* how many */
-	struct budget *budget;           /* NULL without a budget */
+	struct budget *budget;           /* what is pinned, and the budget if any */
 	uint32_t features;               /* VFIO_IOPF_FEATURE_* of the backend */
 	bool map_ahead;                  /* the backend takes map-only entries, and we use them */
 	struct ahead ahead;              /* what is left to map of windows answered early */
@@ -110,7 +110,7 @@ int resolver_new(const struct iopf_backend *backend, const struct resolver_confi
 		 bool takeover, struct resolver **ret);
 /*
  * Applies @config to the next faults (the kernel timeout stays what it was at
- * attach time).  A budget set later counts what is faulted from then on.
+ * attach time).  A budget set later holds for what was pinned before it.
  * Plain auto is fitted (iopf_policy_fit_costs()) to the stall of lone
  * faults, measured over the first STALL_FIRST_SAMPLES and then every
  * STALL_SAMPLES of them, in the time a page takes at device_rate, or as

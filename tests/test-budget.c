@@ -462,7 +462,51 @@ START_TEST(forged_huge_windows_are_cut_or_refused)
 }
 END_TEST
 
-TEST_MAIN("budget", a_cut_window_releases_what_it_left_outside, a_second_chance_at_the_end_of_the_line_is_spent,
+/*
+ * A range the kernel failed to release counts as pinned again, with the
+ * pages it had, and goes first the next time: before chunks older than the
+ * one whose admission released it.
+ */
+START_TEST(a_failed_release_is_first_in_line)
+{
+	_cleanup_(budget_freep) struct budget *b = NULL;
+	const struct iopf_window *rel;
+	struct iopf_window w, failed;
+
+	ck_assert_int_eq(budget_new(2 * BUDGET_CHUNK_PAGES, &b), 0);
+	budget_batch_begin(b, 0);
+	w = win(0, 4);
+	ck_assert_uint_eq(admit(b, 0, &w, &rel), 0);
+	budget_batch_begin(b, 0);
+	w = win(BUDGET_CHUNK_PAGES, BUDGET_CHUNK_PAGES);
+	ck_assert_uint_eq(admit(b, BUDGET_CHUNK_PAGES, &w, &rel), 0);
+	budget_batch_begin(b, 0);
+	w = win(2 * BUDGET_CHUNK_PAGES, BUDGET_CHUNK_PAGES);
+	ck_assert_uint_eq(admit(b, 2 * BUDGET_CHUNK_PAGES, &w, &rel), 1);
+	ck_assert_uint_eq(rel[0].iova, 0);
+	failed = rel[0];
+	ck_assert_uint_eq(pinned(b), 2 * BUDGET_CHUNK_PAGES);
+	ck_assert_int_eq(budget_release_failed(b, &failed), 0);
+	ck_assert_uint_eq(pinned(b), 2 * BUDGET_CHUNK_PAGES + 4);
+
+	/* the next window releases it, then chunk 1, the oldest left */
+	budget_batch_begin(b, 0);
+	w = win(3 * BUDGET_CHUNK_PAGES, BUDGET_CHUNK_PAGES);
+	ck_assert_uint_eq(admit(b, 3 * BUDGET_CHUNK_PAGES, &w, &rel), 1);
+	ck_assert_uint_eq(rel[0].iova, 0);
+	ck_assert_uint_eq(rel[0].size, 2 * CHUNK);
+	ck_assert_uint_eq(pinned(b), 2 * BUDGET_CHUNK_PAGES);
+
+	/* a chunk forgotten since counts whole; no range, no change */
+	w = win(100 * BUDGET_CHUNK_PAGES, BUDGET_CHUNK_PAGES);
+	ck_assert_int_eq(budget_release_failed(b, &w), 0);
+	ck_assert_uint_eq(pinned(b), 3 * BUDGET_CHUNK_PAGES);
+	w.size = 0;
+	ck_assert_int_eq(budget_release_failed(b, &w), -EINVAL);
+}
+END_TEST
+
+TEST_MAIN("budget", a_failed_release_is_first_in_line, a_cut_window_releases_what_it_left_outside, a_second_chance_at_the_end_of_the_line_is_spent,
 	  forged_huge_windows_are_cut_or_refused, holds_at_every_step, releases_the_oldest_chunk_first, merges_adjacent_releases,
 	  does_not_merge_across_the_top, a_quick_refault_earns_a_second_chance, second_chances_do_not_block_release,
 	  shrinks_rather_than_refuse_a_page,
