@@ -27,7 +27,6 @@ struct client {
 	struct control *server;
 	int fd;
 	struct ucred cred;
-	bool privileged;
 	bool closing;              /* removed from the loop, freed on release */
 	uint8_t in[sizeof(uint32_t) + CONTROL_REQUEST_MAX];
 	size_t in_len;
@@ -47,6 +46,10 @@ struct control {
 	struct client *clients[CONTROL_CLIENTS_MAX];
 	unsigned nclients;
 	uint64_t refused;          /* connections over the limit */
+	/* control_group's gid, looked up once per configuration: NSS may block */
+	uint64_t group_conf;       /* manager->reloads when looked up; 0 never */
+	bool group_found;
+	gid_t group_gid;
 };
 
 int control_listen(const char *path, int *ret_fd)
@@ -125,29 +128,60 @@ struct control *control_free(struct control *c)
 	return NULL;
 }
 
-/* Whether the peer may change things: root, our own user, or the configured group. */
-static bool peer_is_privileged(const struct control *c, int fd, const struct ucred *cred)
+/* control_group's gid, false if none is set or the name is no group */
+static bool control_gid(struct control *c, gid_t *ret)
 {
 	const char *group = c->manager->conf->control_group;
-	gid_t groups[CONTROL_PEER_GROUPS_MAX];
-	socklen_t len = sizeof(groups);
-	struct group *gr;
 
-	if (cred->uid == 0 || cred->uid == geteuid())
-		return true;
-	if (!*group)
-		return false;
-	gr = getgrnam(group);
-	if (!gr)
-		return false;
-	if (cred->gid == gr->gr_gid)
-		return true;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
-		return false;
+	if (c->group_conf != c->manager->reloads) {
+		struct group *gr = *group ? getgrnam(group) : NULL;
+
+		if (*group && !gr)
+			log_warning("control_group \"%s\" is no group; only root may change things.", group);
+		c->group_conf = c->manager->reloads;
+		c->group_found = gr;
+		c->group_gid = gr ? gr->gr_gid : 0;
+	}
+	*ret = c->group_gid;
+	return c->group_found;
+}
+
+/* Whether @gid is among the supplementary groups the peer had when it connected. */
+static bool peer_in_group(int fd, gid_t gid)
+{
+	gid_t stack[CONTROL_PEER_GROUPS_MAX];
+	_cleanup_free_ gid_t *heap = NULL;
+	gid_t *groups = stack;
+	socklen_t len = sizeof(stack);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0) {
+		/* more than we keep on the stack: len says how many */
+		if (errno != ERANGE || !(heap = malloc(len)))
+			return false;
+		groups = heap;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+			return false;
+	}
 	for (size_t i = 0; i < len / sizeof(gid_t); i++)
-		if (groups[i] == gr->gr_gid)
+		if (groups[i] == gid)
 			return true;
 	return false;
+}
+
+/*
+ * Whether the client may change things: root, our own user, or
+ * control_group as configured now (a reload may have changed it since the
+ * client connected).
+ */
+static bool client_is_privileged(struct client *cl)
+{
+	gid_t gid;
+
+	if (cl->cred.uid == 0 || cl->cred.uid == geteuid())
+		return true;
+	if (!control_gid(cl->server, &gid))
+		return false;
+	return cl->cred.gid == gid || peer_in_group(cl->fd, gid);
 }
 
 static json_object *error_reply(int error, const char *format, ...) _printf_(2, 3);
@@ -521,7 +555,7 @@ static int client_receive(struct client *cl)
 		return 0;
 
 	cl->in_len = 0;
-	return client_reply(cl, control_answer(cl->server, &cl->cred, cl->privileged,
+	return client_reply(cl, control_answer(cl->server, &cl->cred, client_is_privileged(cl),
 					       (const char *)cl->in + sizeof(len), len));
 }
 
@@ -577,10 +611,9 @@ static int on_listener(struct loop *l, struct loop_source *src)
 		free(cl);
 		return 0;
 	}
-	cl->privileged = peer_is_privileged(c, fd, &cl->cred);
 	/* one uid cannot take every slot, and the last ones are for who may change things */
 	if (c->nclients >= CONTROL_CLIENTS_MAX ||
-	    (!cl->privileged && (c->nclients >= CONTROL_CLIENTS_MAX - CONTROL_CLIENTS_PRIVILEGED ||
+	    (!client_is_privileged(cl) && (c->nclients >= CONTROL_CLIENTS_MAX - CONTROL_CLIENTS_PRIVILEGED ||
 				 clients_of(c, cl->cred.uid) >= CONTROL_CLIENTS_PER_UID))) {
 		c->refused++;
 		log_ratelimit_warning("Control client uid %u over the limit (%u connected); refusing it.",

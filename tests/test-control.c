@@ -374,5 +374,62 @@ START_TEST(one_uid_cannot_take_every_slot)
 }
 END_TEST
 
-TEST_MAIN("control", one_uid_cannot_take_every_slot, reload_is_notified, bad_requests_get_errors, misbehaving_clients_are_dropped,
+static void write_config(const char *text)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/iopfd.json", dir);
+	f = fopen(path, "we");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/*
+ * Who may change things is decided at each request, from the configuration
+ * in force: a client of control_group loses the right with a reload that
+ * drops the group, though it stays connected (before, the right was
+ * decided once, at connect).
+ */
+START_TEST(a_reload_takes_rights_from_connected_clients)
+{
+	const char *reload = "{\"version\":1,\"command\":\"reload\"}";
+	int fd, other;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "not root: a_reload_takes_rights_from_connected_clients needs other uids\n");
+		return;
+	}
+	start_iopfd();
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	write_config("{\"control_group\": \"daemon\"}");
+	fd = connect_control();
+	ck_assert_int_eq(call_raw(fd, reload), 0);
+	close(fd);
+
+	/* uid 20000 in group daemon (gid 1) may reload, until a reload drops the group */
+	ck_assert_int_eq(syscall(SYS_setresgid, -1, 1, -1), 0);
+	fd = connect_control_as(20000);
+	ck_assert_int_eq(syscall(SYS_setresgid, -1, 0, -1), 0);
+	ck_assert_int_eq(call_raw(fd, reload), 0);
+	/* and so may uid 20001, with daemon among its supplementary groups */
+	ck_assert_int_eq(syscall(SYS_setresgid, -1, 20001, -1), 0);
+	ck_assert_int_eq(syscall(SYS_setgroups, 1, (gid_t[]) { 1 }), 0);
+	other = connect_control_as(20001);
+	ck_assert_int_eq(syscall(SYS_setgroups, 0, NULL), 0);
+	ck_assert_int_eq(syscall(SYS_setresgid, -1, 0, -1), 0);
+	ck_assert_int_eq(call_raw(other, reload), 0);
+	write_config("{\"control_group\": \"\"}");
+	ck_assert_int_eq(call_raw(fd, reload), 0);
+	ck_assert_int_eq(call_raw(fd, reload), EPERM);
+	ck_assert_int_eq(call_raw(other, reload), EPERM);
+	ck_assert_int_eq(call_raw(fd, "{\"version\":1,\"command\":\"status\"}"), 0);
+	close(fd);
+	close(other);
+	stop_iopfd();
+}
+END_TEST
+
+TEST_MAIN("control", a_reload_takes_rights_from_connected_clients, one_uid_cannot_take_every_slot, reload_is_notified, bad_requests_get_errors, misbehaving_clients_are_dropped,
 	  clients_past_the_limit_are_refused)
