@@ -84,6 +84,7 @@ static int parse_u64_value(struct parser *p, json_object *obj, const char *key, 
 			   bool size, uint64_t max, uint64_t *ret)
 {
 	struct json_pos pos = json_doc_member_pos(&p->doc, obj, key);
+	uint64_t u;
 	int64_t n;
 
 	if (size && json_object_is_type(v, json_type_string)) {
@@ -98,12 +99,17 @@ static int parse_u64_value(struct parser *p, json_object *obj, const char *key, 
 		return fail(p, pos, "\"%s\": expected %s", key,
 			    size ? "a size, as a string such as \"4G\" or a number of bytes" :
 				   "an integer");
-	errno = 0;
+	/*
+	 * Past INT64_MAX only the unsigned read is right, and json-c clamps a
+	 * number past 2^64 - 1 to it: that value is refused, no setting or
+	 * page-aligned address being 2^64 - 1.
+	 */
 	n = json_object_get_int64(v);
-	if (n < 0 || (uint64_t)n > max || errno == ERANGE)
+	u = n < 0 ? 0 : json_object_get_uint64(v);
+	if (n < 0 || u > max || u == UINT64_MAX)
 		return fail(p, pos, "\"%s\": expected %s from 0 to %llu", key,
-			    size ? "bytes" : "an integer", (unsigned long long)max);
-	*ret = (uint64_t)n;
+			    size ? "bytes" : "an integer", (unsigned long long)MIN(max, UINT64_MAX - 1));
+	*ret = u;
 	return 0;
 }
 

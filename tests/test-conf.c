@@ -79,6 +79,9 @@ START_TEST(errors_name_the_position)
 	expect_error("{\"vm\":\"a\",\"iova\":\"0x1001\",\"size\":4096}", true,
 		     "f.json:1:18: \"iova\": expected a multiple of 4K");
 	expect_error("{\"vm\":\"a\",\"iova\":\"zz\",\"size\":4096}", true, "f.json:1:18: \"iova\": expected an address");
+	/* an integer past 2^64 - 1 is refused, not clamped (iova_past_2_63_as_a_number) */
+	expect_error("{\"vm\":\"a\",\"iova\":18446744073709551616,\"size\":4096}", true,
+		     "f.json:1:18: \"iova\": expected an integer from 0 to 18446744073709551614");
 	expect_error("{\"vm\":\"a\",\"fault\":\"no\"}", true, "f.json:1:19: \"fault\": expected true or false");
 	expect_error("{\"vm\":\"a\",\"iova\":\"0xfffffffffffff000\",\"size\":\"8K\"}", true,
 		     "f.json:1:46: \"size\": the range ends past the last address");
@@ -305,5 +308,22 @@ START_TEST(rule_counts_are_bounded)
 }
 END_TEST
 
-TEST_MAIN("conf", fault_rules_in_file_order, errors_name_the_position, no_file_means_defaults, rules_command_line_and_origins,
+/* An integer IOVA past 2^63 is the address it says (once, json-c's int64 clamped it and refused it). */
+START_TEST(iova_past_2_63_as_a_number)
+{
+	_cleanup_(conf_freep) struct conf *c = NULL;
+	struct fault_rules rules;
+	char error[CONF_ERROR_MAX];
+
+	ck_assert_int_eq(conf_new_default(&c), 0);
+	ck_assert_int_eq(parse(c, "f.json", "{\"vm\":\"a\",\"iova\":9223372036854779904,\"size\":\"8K\"}",
+			       true, error), 0);
+	conf_vm_fault_rules(c, "a", &rules);
+	ck_assert_uint_eq(rules.n, 1);
+	ck_assert_uint_eq(rules.rules[0].iova, UINT64_C(0x8000000000001000));
+	ck_assert_uint_eq(rules.rules[0].end, UINT64_C(0x8000000000003000));
+}
+END_TEST
+
+TEST_MAIN("conf", iova_past_2_63_as_a_number, fault_rules_in_file_order, errors_name_the_position, no_file_means_defaults, rules_command_line_and_origins,
 	  oversized_file_is_refused, rule_counts_are_bounded)
