@@ -130,9 +130,13 @@ static inline int t_unmap(int container, __u64 iova, __u64 size, __u64 *unmapped
 	return ret;
 }
 
-/* Run one DMA command; returns out_status, fills *out if given. */
-static inline int t_dma(int device, int write, __u64 iova, void *buf,
-			__u64 len, struct vfio_iopf_mock_dma *out)
+/*
+ * Run one DMA command, waiting up to @timeout_ms for each page response;
+ * returns out_status, fills *out if given.
+ */
+static inline int t_dma_waiting(int device, int write, __u64 iova, void *buf,
+				__u64 len, __u32 timeout_ms,
+				struct vfio_iopf_mock_dma *out)
 {
 	struct vfio_iopf_mock_dma cmd = {
 		.argsz = sizeof(cmd),
@@ -140,13 +144,20 @@ static inline int t_dma(int device, int write, __u64 iova, void *buf,
 		.iova = iova,
 		.length = len,
 		.data = (unsigned long)buf,
-		.timeout_ms = 10000,
+		.timeout_ms = timeout_ms,
 	};
 
 	t_check(ioctl(device, VFIO_IOPF_MOCK_DMA, &cmd) == 0);
 	if (out)
 		*out = cmd;
 	return cmd.out_status;
+}
+
+/* Run one DMA command; returns out_status, fills *out if given. */
+static inline int t_dma(int device, int write, __u64 iova, void *buf,
+			__u64 len, struct vfio_iopf_mock_dma *out)
+{
+	return t_dma_waiting(device, write, iova, buf, len, 10000, out);
 }
 
 static inline void *t_alloc(size_t size)
