@@ -16,12 +16,10 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
-#include <sys/mman.h>
-#include "iopf_mock.h"
+#include "iopf_long_resolve.h"
 
 #define PG		4096ULL
-#define SIZE		(4ULL << 30)
-#define ALIAS		(16ULL << 20)
+#define SIZE		T_ALIASED_SIZE
 #define IOVA		0x40000000ULL
 #define CALLS		2
 /* a 1 ms sleep ends within two 4 ms jiffies; an idle guest's worst is 7-17 ms */
@@ -49,40 +47,17 @@ static void *tick(void *arg)
 
 int main(void)
 {
-	size_t len = sizeof(struct vfio_iopf_resolve) +
-		     VFIO_IOPF_RESOLVE_MAX * sizeof(struct vfio_iopf_resolve_entry);
-	struct vfio_iopf_resolve *r = calloc(1, len);
+	struct vfio_iopf_resolve *r;
 	double t0, call_us, longest_us = 0;
-	unsigned char *mem;
 	pthread_t ticker;
 	struct t_vfio v;
-	int fd, mfd, i, k;
+	int fd, i, k;
 
-	t_check(r != NULL);
-	mfd = memfd_create("iopf", 0);
-	t_check(mfd >= 0 && ftruncate(mfd, ALIAS) == 0);
-	mem = mmap(NULL, SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	t_check(mem != MAP_FAILED);
-	for (i = 0; i < (int)(SIZE / ALIAS); i++)
-		t_check(mmap(mem + i * ALIAS, ALIAS, PROT_READ | PROT_WRITE,
-			     MAP_SHARED | MAP_FIXED, mfd, 0) == mem + i * ALIAS);
-	t_fill(mem, ALIAS, 3);
 	t_mock_setup(MOCK_FAULTING, &v);
 	fd = t_enable_iopf(v.container, NULL);
-	t_check(t_map(v.container, mem, IOVA, SIZE, T_RW) == 0);
-	/* map it all: one map-only entry */
-	r->argsz = sizeof(*r) + sizeof(r->entries[0]);
-	r->count = 1;
-	r->entries[0] = (struct vfio_iopf_resolve_entry) {
-		.map_iova = IOVA, .map_size = SIZE, .response = VFIO_IOPF_RESPONSE_SUCCESS,
-	};
-	t_check(ioctl(fd, VFIO_IOPF_RESOLVE, r) == 0 && r->entries[0].out_result == 0);
+	t_map_aliased(v.container, fd, IOVA, 3);
 	t_check(t_iopf_info(fd).out_mapped_pages == SIZE / PG);
-
-	r->argsz = len;
-	r->count = VFIO_IOPF_RESOLVE_MAX;
-	for (i = 0; i < VFIO_IOPF_RESOLVE_MAX; i++)
-		r->entries[i] = r->entries[0];
+	r = t_long_call(IOVA);
 	t_check(pthread_create(&ticker, NULL, tick, NULL) == 0);
 	for (k = 0; k < CALLS; k++) {
 		t0 = t_now_us();
