@@ -241,6 +241,12 @@ static uint16_t chunk_bits(uint64_t key, uint64_t first, uint64_t end)
 	return (uint16_t)(CHUNK_MASK_ALL >> (BUDGET_CHUNK_PAGES - (hi - lo))) << lo;
 }
 
+/* The chunks [first, end) spans, less one; @end > @first. */
+static uint64_t chunk_span(uint64_t first, uint64_t end)
+{
+	return (end - 1) / BUDGET_CHUNK_PAGES - first / BUDGET_CHUNK_PAGES;
+}
+
 /* Pages of [first, end) not counted as pinned yet. */
 static uint64_t new_pages(const struct budget *b, uint64_t first, uint64_t end)
 {
@@ -355,9 +361,9 @@ int budget_admit(struct budget *b, uint64_t iova, struct iopf_window *w,
 		first = cfirst;
 		end = cend;
 	}
-	if ((end - 1) / BUDGET_CHUNK_PAGES - first / BUDGET_CHUNK_PAGES >= BUDGET_WINDOW_CHUNKS_MAX)
+	if (chunk_span(first, end) >= BUDGET_WINDOW_CHUNKS_MAX)
 		return -E2BIG;
-	r = reserve(b, (uint32_t)((end - 1) / BUDGET_CHUNK_PAGES - first / BUDGET_CHUNK_PAGES + 1));
+	r = reserve(b, (uint32_t)chunk_span(first, end) + 1);
 	if (r < 0)
 		return r;
 	b->nrelease = 0;
@@ -436,11 +442,12 @@ void budget_release_idle(struct budget *b, uint64_t before_ns, const struct iopf
 int budget_release_failed(struct budget *b, const struct iopf_window *w)
 {
 	uint64_t first = w->iova >> IOPF_PAGE_SHIFT, end = first + (w->size >> IOPF_PAGE_SHIFT);
-	uint64_t nchunks = (end - 1) / BUDGET_CHUNK_PAGES - first / BUDGET_CHUNK_PAGES + 1;
+	uint64_t nchunks;
 	int r;
 
-	if (!w->size || nchunks > BUDGET_WINDOW_CHUNKS_MAX)
+	if (!w->size || chunk_span(first, end) >= BUDGET_WINDOW_CHUNKS_MAX)
 		return -EINVAL;
+	nchunks = chunk_span(first, end) + 1;
 	r = reserve(b, (uint32_t)nchunks);
 	if (r < 0)
 		return r;

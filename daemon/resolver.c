@@ -35,6 +35,12 @@ static int track_pins(struct resolver *r, const struct resolver_config *config)
 	return budget_new(limit, &r->budget);
 }
 
+/* Answering early needs map-only entries, and no limit: what is mapped ahead would not be within it. */
+static bool uses_map_ahead(const struct resolver *r, const struct resolver_config *config)
+{
+	return !config->no_map_ahead && !config->budget_pages && (r->features & VFIO_IOPF_FEATURE_MAP_AHEAD);
+}
+
 /*
  * Plain auto, sized for the stall last measured in the time the device
  * takes to move a page: at config.device_rate when given, else as measured;
@@ -149,8 +155,7 @@ int resolver_new(const struct iopf_backend *backend, const struct resolver_confi
 	}
 	r->id = (uint32_t)e;
 	r->features = backend_features(backend);
-	r->map_ahead = !config->no_map_ahead && !config->budget_pages &&
-		       (r->features & VFIO_IOPF_FEATURE_MAP_AHEAD);
+	r->map_ahead = uses_map_ahead(r, config);
 	*ret = r;
 	return 0;
 fail:
@@ -176,8 +181,7 @@ int resolver_set_config(struct resolver *r, const struct resolver_config *config
 	r->config.idle_reclaim_s = config->idle_reclaim_s;
 	r->config.device_rate = config->device_rate;
 	fit_policy(r);
-	r->map_ahead = !config->no_map_ahead && !config->budget_pages &&
-		       (r->features & VFIO_IOPF_FEATURE_MAP_AHEAD);
+	r->map_ahead = uses_map_ahead(r, config);
 	/* queued under the old settings: not to be mapped past a budget now */
 	if (!r->map_ahead)
 		ahead_done(&r->ahead);
