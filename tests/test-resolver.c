@@ -151,6 +151,14 @@ static void wait_devices(struct harness *h, uint32_t n)
 		ck_assert_int_eq(sim_access_wait(h->sim, d, 5000), 0);
 }
 
+/* The first device faults @offset into the first range; the fault is drained, served and done. */
+static void serve_one_fault(struct harness *h, uint64_t offset)
+{
+	fault_devices(h, 1, offset);
+	ck_assert_int_eq(resolver_drain(h->resolver), 1);
+	wait_devices(h, 1);
+}
+
 static void teardown(struct harness *h)
 {
 	resolver_free(h->resolver);
@@ -179,17 +187,13 @@ START_TEST(a_refused_entry_makes_the_next_windows_cautious)
 		rc.policy.fixed_pages = 16;
 		ck_assert_int_eq(resolver_set_config(h.resolver, &rc), 0);
 		h.flaky.entry_error = refusals[i];
-		fault_devices(&h, 1, 0);
-		ck_assert_int_eq(resolver_drain(h.resolver), 1);
-		wait_devices(&h, 1);
+		serve_one_fault(&h, 0);
 		ck_assert_uint_eq(h.resolver->stats.errors, 1);
 		ck_assert_uint_eq(h.resolver->stats.pages_requested, 16);
 
 		/* ENOMEM and EINVAL say a big window would fail again: the next one is the page */
 		requested = h.resolver->stats.pages_requested;
-		fault_devices(&h, 1, UINT64_C(8) << 20);
-		ck_assert_int_eq(resolver_drain(h.resolver), 1);
-		wait_devices(&h, 1);
+		serve_one_fault(&h, UINT64_C(8) << 20);
 		if (refusals[i] == -EFAULT) {
 			ck_assert_uint_eq(h.resolver->stats.pages_requested - requested, 16);
 			ck_assert_uint_eq(h.resolver->stats.cautious, 0);
@@ -318,9 +322,7 @@ START_TEST(reclaims_what_no_fault_used)
 	rc.idle_reclaim_s = 10;
 	ck_assert_int_eq(resolver_set_config(h.resolver, &rc), 0);
 	t0 = now_ns();
-	fault_devices(&h, 1, 0);
-	ck_assert_int_eq(resolver_drain(h.resolver), 1);
-	wait_devices(&h, 1);
+	serve_one_fault(&h, 0);
 	ck_assert_uint_eq(sim_pinned(&h), 16);
 
 	/* not idle for long enough */
@@ -329,9 +331,7 @@ START_TEST(reclaims_what_no_fault_used)
 	ck_assert_uint_eq(h.resolver->stats.reclaimed, 0);
 	/* a second window, used after t1: idle for 10 s at t1 + 10 s is the first alone */
 	t1 = now_ns();
-	fault_devices(&h, 1, UINT64_C(8) << 20);
-	ck_assert_int_eq(resolver_drain(h.resolver), 1);
-	wait_devices(&h, 1);
+	serve_one_fault(&h, UINT64_C(8) << 20);
 	ck_assert_uint_eq(sim_pinned(&h), 32);
 	resolver_reclaim_idle(h.resolver, t1 + 10 * s);
 	ck_assert_uint_eq(h.resolver->stats.reclaimed, 16 * IOPF_PAGE_SIZE);
@@ -543,9 +543,7 @@ START_TEST(a_budget_set_stops_the_map_ahead_queue)
 	rc.policy.fixed_pages = 256;
 	ck_assert_int_eq(resolver_set_config(h.resolver, &rc), 0);
 	ck_assert(h.resolver->map_ahead);
-	fault_devices(&h, 1, 0);
-	ck_assert_int_eq(resolver_drain(h.resolver), 1);
-	wait_devices(&h, 1);
+	serve_one_fault(&h, 0);
 	ck_assert_uint_eq(sim_pinned(&h), 16);
 	ck_assert_uint_gt(h.resolver->ahead.len, 0);
 	rc.budget_pages = 16;
@@ -563,14 +561,6 @@ static uint64_t counted_pinned(struct harness *h)
 
 	budget_get_stats(h->resolver->budget, &st);
 	return st.pinned_pages;
-}
-
-/* fixed:16 windows, whole before the answer, one fault at a time, @offset MiB apart */
-static void fault_one_at(struct harness *h, uint64_t offset)
-{
-	fault_devices(h, 1, offset);
-	ck_assert_int_eq(resolver_drain(h->resolver), 1);
-	wait_devices(h, 1);
 }
 
 static void set_fixed16(struct harness *h, uint64_t budget_pages)
@@ -595,11 +585,11 @@ START_TEST(a_budget_set_later_holds_for_what_was_pinned_before)
 
 	setup(&h, 64);
 	set_fixed16(&h, 0);
-	fault_one_at(&h, 0);
-	fault_one_at(&h, UINT64_C(8) << 20);
+	serve_one_fault(&h, 0);
+	serve_one_fault(&h, UINT64_C(8) << 20);
 	ck_assert_uint_eq(sim_pinned(&h), 32);
 	set_fixed16(&h, 16);
-	fault_one_at(&h, UINT64_C(16) << 20);
+	serve_one_fault(&h, UINT64_C(16) << 20);
 	ck_assert_uint_eq(sim_pinned(&h), 16);
 	ck_assert_uint_eq(counted_pinned(&h), 16);
 	teardown(&h);
@@ -617,14 +607,14 @@ START_TEST(a_failed_release_stays_counted)
 
 	setup(&h, 64);
 	set_fixed16(&h, 16);
-	fault_one_at(&h, 0);
+	serve_one_fault(&h, 0);
 	h.flaky.fail_releases = 1;
-	fault_one_at(&h, UINT64_C(8) << 20);
+	serve_one_fault(&h, UINT64_C(8) << 20);
 	ck_assert_uint_eq(h.resolver->stats.release_errors, 1);
 	ck_assert_uint_eq(sim_pinned(&h), 32);
 	ck_assert_uint_eq(counted_pinned(&h), 32);
 	for (uint64_t mib = 16; mib <= 32; mib += 8) {
-		fault_one_at(&h, mib << 20);
+		serve_one_fault(&h, mib << 20);
 		ck_assert_uint_eq(sim_pinned(&h), 16);
 		ck_assert_uint_eq(counted_pinned(&h), 16);
 	}
