@@ -760,10 +760,20 @@ END_TEST
 
 static atomic_bool flooding;
 
-/* Connects and closes, as fast as it can, until told to stop. */
+/*
+ * Connects and closes, as fast as it can, until told to stop; as uid 4243
+ * when we are root, so that the connections iopfd has not seen close yet
+ * count against that uid's pending limit, not the registering one's.
+ */
 static void *flood(void *arg)
 {
 	(void)arg;
+	if (geteuid() == 0) {
+		ck_assert_int_eq(chmod(dir, 0755), 0);
+		ck_assert_int_eq(chmod(sock_path, 0666), 0);
+		/* the raw syscall changes this thread's uid only */
+		ck_assert_int_eq(syscall(SYS_setresuid, -1, 4243, -1), 0);
+	}
 	while (atomic_load(&flooding))
 		close(connect_to(sock_path));
 	return NULL;
@@ -800,7 +810,15 @@ START_TEST(serves_others_through_a_connect_flood)
 	struct register_stats stats;
 
 	run_with_client(connect_flood, &stats);
-	ck_assert_uint_eq(stats.refused, 1);
+	/*
+	 * The malformed registration, and the few flood connections iopfd may
+	 * find over their uid's pending limit before it sees them close (a run
+	 * under ASan had one).  Accepting until accept4() ran dry, iopfd
+	 * refused hundreds (594 in one run).
+	 */
+	ck_assert_uint_ge(stats.refused, 1);
+	ck_assert_uint_le(stats.refused, 1 + REGISTER_PENDING_PER_UID);
+	ck_assert_uint_eq(stats.registered, 0);
 }
 END_TEST
 
