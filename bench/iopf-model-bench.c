@@ -7,13 +7,19 @@
  * it also writes each workload's sweeps there as gnuplot data (bench/plot.gp).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "macro.h"
 #include "model.h"
@@ -90,6 +96,7 @@ static int seed_rows(void)
 		if (run(&c, &iopfd) < 0)
 			return -1;
 		c.cost.wakeup_us = 0;
+		c.cost.call_us = 0;
 		if (run(&c, &kernel) < 0)
 			return -1;
 		snprintf(name, sizeof(name), "%.0f MiB, %s", cost_seed_rows[i].message_mib, rows[i].policy);
@@ -369,6 +376,7 @@ static int parse_options(int argc, char **argv, const char **ret_plot_dir)
 		{ "fault-us", required_argument, NULL, 'f' },
 		{ "page-us", required_argument, NULL, 'p' },
 		{ "wakeup-us", required_argument, NULL, 'w' },
+		{ "call-us", required_argument, NULL, 'c' },
 		{}
 	};
 	int c;
@@ -399,14 +407,77 @@ static int parse_options(int argc, char **argv, const char **ret_plot_dir)
 		case 'w':
 			cost.wakeup_us = v;
 			break;
+		case 'c':
+			cost.call_us = v;
+			break;
 		}
 	}
 	if (argc - optind > 1) {
-		fprintf(stderr, "usage: iopf-model-bench [--rate=GIB_PER_S] [--fault-us=US] [--page-us=US] [--wakeup-us=US] [PLOT_DIR]\n");
+		fprintf(stderr, "usage: iopf-model-bench [--rate=GIB_PER_S] [--fault-us=US] [--page-us=US] [--wakeup-us=US] [--call-us=US] [PLOT_DIR]\n");
 		return -EINVAL;
 	}
 	*ret_plot_dir = optind < argc ? argv[optind] : NULL;
 	return 0;
+}
+
+#define PING_ROUNDS 20000
+#define IOCTL_ROUNDS 200000
+
+static double now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+/* The other side of the ping-pong: answers each wake-up on @fds[0] through @fds[1]. */
+static void *pong(void *arg)
+{
+	const int *fds = arg;
+
+	for (int i = 0; i < PING_ROUNDS; i++)
+		if (eventfd_write(fds[1], 1) < 0 || eventfd_read(fds[0], &(eventfd_t) { 0 }) < 0)
+			break;
+	return NULL;
+}
+
+/*
+ * What the model's call_us and wakeup_us stand for, on this machine: a bare
+ * ioctl (one the kernel refuses at once), and waking a thread blocked on an
+ * eventfd (half a round trip).  Printed beside the model's values, never
+ * used by it: the model stays deterministic.
+ */
+static void measure_calls(void)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC), fds[2] = { -1, -1 };
+	double ioctl_us = NAN, wake_us = NAN, t;
+	pthread_t thread;
+
+	if (fd >= 0) {
+		t = now_us();
+		for (int i = 0; i < IOCTL_ROUNDS; i++)
+			(void)ioctl(fd, _IO('?', 0));
+		ioctl_us = (now_us() - t) / IOCTL_ROUNDS;
+		close(fd);
+	}
+	fds[0] = eventfd(0, EFD_CLOEXEC);
+	fds[1] = eventfd(0, EFD_CLOEXEC);
+	if (fds[0] >= 0 && fds[1] >= 0 && pthread_create(&thread, NULL, pong, fds) == 0) {
+		t = now_us();
+		for (int i = 0; i < PING_ROUNDS; i++)
+			if (eventfd_read(fds[1], &(eventfd_t) { 0 }) < 0 || eventfd_write(fds[0], 1) < 0)
+				break;
+		wake_us = (now_us() - t) / PING_ROUNDS / 2;
+		pthread_join(thread, NULL);
+	}
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	printf("== On this machine: a bare ioctl %.2f us, an eventfd wake-up between two threads %.2f us\n"
+	       "   (%.2f of it); the model: a call %.2f us, a wake-up %.2f us (%.2f of it)\n\n",
+	       ioctl_us, wake_us, ioctl_us / wake_us, cost.call_us, cost.wakeup_us,
+	       cost.wakeup_us > 0 ? cost.call_us / cost.wakeup_us : NAN);
 }
 
 int main(int argc, char **argv)
@@ -420,23 +491,25 @@ int main(int argc, char **argv)
 
 	if (parse_options(argc, argv, &plot_dir) < 0)
 		return 2;
+	measure_calls();
 	if (seed_rows() < 0)
 		return 1;
 	iopf_policy_default(IOPF_POLICY_AUTO, &fitted);
-	iopf_policy_fit_costs(&fitted, cost_fault_page_times(&cost));
+	iopf_policy_fit_costs(&fitted, cost_fault_page_times(&cost), cost_queued_fault_pages(&cost));
 	printf("== Device time per policy: 1 GiB VM, %.1f GiB/s per device, work arriving at that rate;\n"
 	       "   a fault stalls the accesses behind it; \"early\": when a batch is one device's faults,\n"
 	       "   answered once the faulting page and the %u after it are mapped, the rest mapped\n"
 	       "   %u pages a call while no fault waits\n"
-	       "   %.2f us + %.2f us per page newly pinned, plus %.0f us per resolver wake-up; a lone fault\n"
+	       "   %.2f us + %.2f us per page newly pinned, plus %.0f us per resolver wake-up, %.1f us per\n"
+	       "   call the resolver makes awake (the next batch, a map-ahead chunk, a release); a lone fault\n"
 	       "   stalls a device as long as moving %.1f pages takes, and auto is fitted to that\n"
-	       "   (iopf_policy_fit_costs): auto:%u:%u, %u-page first windows on deep queues;\n"
+	       "   (iopf_policy_fit_costs): auto:%u:%u, %u-page first windows while faults queue;\n"
 	       "   messages are fresh 1 MiB ones; mean pinned is over the device time; auto,NM: with a\n"
 	       "   budget of N MiB (1.25x the hot set for phases, else half of what auto pins);\n"
 	       "   auto,idle: with no budget, what no fault used for %u ms of device time released\n"
 	       "   (unpinning charged to the resolver like pinning)\n\n",
 	       cost.device_bytes_per_us * 1e6 / (double)GIB, fitted.ahead_pages - 1, fitted.ahead_pages,
-	       cost.fault_us, cost.page_us, cost.wakeup_us, cost_fault_page_times(&cost), fitted.min_pages,
+	       cost.fault_us, cost.page_us, cost.wakeup_us, cost.call_us, cost_fault_page_times(&cost), fitted.min_pages,
 	       fitted.max_pages, fitted.deep_start_pages, IDLE_RECLAIM_MS);
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		if (plot_open(plot_dir, kinds[k]) < 0)

@@ -241,6 +241,7 @@ static int add_vm_counters(json_object *obj, const struct manager_vm *vm)
 		{ "cautious", s->cautious },
 		{ "ring_overflows", s->overflow },
 		{ "stall_ns", s->stall_ns },
+		{ "fault_call_ns", s->fault_call_ns },
 		{ "page_move_ns", s->page_move_ns },
 		{ "pinned_bytes", pinned_bytes(vm->resolver) },
 	};

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "cost.h"
@@ -50,6 +51,7 @@ void cost_model_default(struct cost_model *ret)
 	if (cost_model_from_rows(cost_seed_rows, COST_DEVICE_BYTES_PER_US_DEFAULT, &c) < 0)
 		abort();
 	c.wakeup_us = COST_WAKEUP_US_DEFAULT;
+	c.call_us = COST_CALL_US_DEFAULT;
 	*ret = c;
 }
 
@@ -66,4 +68,11 @@ double cost_fault_us(const struct cost_model *c, uint64_t new_pages)
 double cost_fault_page_times(const struct cost_model *c)
 {
 	return (c->fault_us + c->wakeup_us) / cost_transfer_us(c, (double)IOPF_PAGE_SIZE);
+}
+
+double cost_queued_fault_pages(const struct cost_model *c)
+{
+	if (!(c->page_us > 0))
+		return INFINITY;
+	return (c->call_us + c->fault_us + c->page_us) / c->page_us;
 }

@@ -26,14 +26,21 @@
  *
  * The seed resolved faults in the kernel.  iopfd is woken through an eventfd
  * and answers with an ioctl: wakeup_us (default 5 us, an assumption, not a
- * measurement) is that round trip, paid once per batch.  Set it to 0 to model
- * the seed's in-kernel handler.
+ * measurement) is that round trip, paid by a batch that found the resolver
+ * asleep.  A resolver that finds more faults in the ring when a call returns
+ * takes them without sleeping (resolver_drain()), and each call it makes
+ * without sleeping first (the next batch, a map-ahead chunk, a release)
+ * costs call_us: default 0.5 us, a tenth of the wake-up, the ratio of a bare
+ * ioctl to an eventfd wake-up between two threads on the machine this was
+ * written on (1.2 us and 12.3 us; iopf-model-bench measures both where it
+ * runs).  Set both to 0 to model the seed's in-kernel handler.
  */
 
 #include <stdint.h>
 
 #define COST_DEVICE_BYTES_PER_US_DEFAULT ((double)(UINT64_C(2) << 30) / 1e6) /* 2 GiB/s */
 #define COST_WAKEUP_US_DEFAULT 5.0
+#define COST_CALL_US_DEFAULT 0.5
 
 /* One published measurement of the seed: messages of a size, a window, what it cost. */
 struct cost_row {
@@ -50,17 +57,18 @@ struct cost_model {
 	double device_bytes_per_us; /* transfer rate of one device */
 	double fault_us;            /* per fault: the fixed part of its answer */
 	double page_us;             /* per page newly pinned and mapped */
-	double wakeup_us;           /* per batch: waking the resolver, the resolve call */
+	double wakeup_us;           /* per batch that found the resolver asleep: waking it, the resolve call */
+	double call_us;             /* per call the resolver makes without sleeping first */
 };
 
 /*
  * Solves for fault_us and page_us from two rows at @device_bytes_per_us;
- * wakeup_us is left 0, as in the seed.  -EINVAL if the rows do not determine
+ * wakeup_us and call_us are left 0, as in the seed.  -EINVAL if the rows do not determine
  * a cost (same window size, or negative results).
  */
 int cost_model_from_rows(const struct cost_row rows[2], double device_bytes_per_us,
 			 struct cost_model *ret);
-/* The seed's rows at the default rate, plus the default wake-up. */
+/* The seed's rows at the default rate, plus the default wake-up and call. */
 void cost_model_default(struct cost_model *ret);
 
 /* Time the device needs to move @bytes with nothing faulting. */
@@ -70,5 +78,10 @@ double cost_transfer_us(const struct cost_model *c, double bytes);
  * cost and a wake-up), in the time the device takes to move one page.
  */
 double cost_fault_page_times(const struct cost_model *c);
+/*
+ * What a fault costs a resolver that is already awake (a call, the fault,
+ * its page), in pages pinned; infinite when pages cost nothing.
+ */
+double cost_queued_fault_pages(const struct cost_model *c);
 /* Time one fault's answer takes once the resolver is at it. */
 double cost_fault_us(const struct cost_model *c, uint64_t new_pages);

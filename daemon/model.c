@@ -80,6 +80,7 @@ struct model {
 	struct iopf_device_state *policy_state;
 	struct ahead ahead;        /* answer_early: the rest of answered windows, in pages */
 	uint32_t *batch_faults;    /* per device: its faults in the batch under way */
+	uint32_t batch_len;        /* faults in the batch under way */
 	double access_us;
 
 	struct event *heap;
@@ -280,9 +281,10 @@ static double release_pages(struct model *m, uint64_t first, uint64_t n, double 
 static void release_ranges(struct model *m, const struct iopf_window *rel, size_t n, double *t,
 			   double start)
 {
+	/* one release call each */
 	for (size_t i = 0; i < n; i++)
-		*t = release_pages(m, rel[i].iova >> IOPF_PAGE_SHIFT, rel[i].size >> IOPF_PAGE_SHIFT, *t,
-				   start);
+		*t = release_pages(m, rel[i].iova >> IOPF_PAGE_SHIFT, rel[i].size >> IOPF_PAGE_SHIFT,
+				   *t + m->config->cost.call_us, start);
 }
 
 /* With a budget: makes room for the window of the fault at @page, which may shrink. */
@@ -333,6 +335,7 @@ static void fault_window(struct model *m, const struct fault_ref *f, uint64_t *r
 		.dma_iova = rg->iova,
 		.dma_size = rg->npages << IOPF_PAGE_SHIFT,
 		.device_faults = m->batch_faults[f->dev],
+		.batch_faults = m->batch_len,
 	};
 	struct iopf_window w = iopf_policy_window(&m->policy, &m->policy_state[f->dev], &view);
 
@@ -356,6 +359,7 @@ static int take(struct model *m, double at)
 	int r;
 
 	m->result.batches++;
+	m->batch_len = n;
 	for (uint32_t i = 0; m->budgets && i < m->nvms; i++) {
 		budget_batch_begin(m->budgets[i], (uint64_t)(at * 1e3));   /* us to ns */
 		reclaim_idle(m, i, &t, at);
@@ -406,22 +410,23 @@ static void answer(struct model *m, const struct event *e)
 }
 
 /*
- * Between batches: faults first; else the next ahead_pages pages to
- * map ahead, one resolve call, after which waiting faults go first again.
+ * Between batches, the resolver still awake: faults first; else the next
+ * ahead_pages pages to map ahead, one resolve call, after which waiting
+ * faults go first again.
  */
 static void idle(struct model *m, double at)
 {
 	struct iopf_window chunk;
 
 	if (m->queue_len > 0) {
-		push(m, at + m->config->cost.wakeup_us, EVENT_TAKE, 0, 0);
+		push(m, at + m->config->cost.call_us, EVENT_TAKE, 0, 0);
 		return;
 	}
 	if (!ahead_take(&m->ahead, iopf_policy_ahead_pages(&m->policy), &chunk)) {
 		m->resolver_busy = false;
 		return;
 	}
-	push(m, map_pages(m, chunk.iova, chunk.size, at, at), EVENT_IDLE, 0, 0);
+	push(m, map_pages(m, chunk.iova, chunk.size, at + m->config->cost.call_us, at), EVENT_IDLE, 0, 0);
 }
 
 static int validate(const struct model_config *c)
@@ -434,7 +439,7 @@ static int validate(const struct model_config *c)
 	if (c->ndevices == 0 || c->depth == 0 || slots > MODEL_SLOTS_MAX || c->batch_max == 0)
 		return -EINVAL;
 	if (!(k->device_bytes_per_us > 0) || !(k->fault_us >= 0) || !(k->page_us >= 0) ||
-	    !(k->wakeup_us >= 0))
+	    !(k->wakeup_us >= 0) || !(k->call_us >= 0))
 		return -EINVAL;
 	/* Map-ahead would map what the budget released: not modelled together. */
 	if ((c->budget_pages || c->idle_reclaim_us) && (c->answer_early || c->static_pinning))
@@ -501,7 +506,7 @@ static int model_new(const struct model_config *c, struct model **ret)
 		return r;
 
 	m->policy = c->policy;
-	iopf_policy_fit_costs(&m->policy, cost_fault_page_times(&c->cost));
+	iopf_policy_fit_costs(&m->policy, cost_fault_page_times(&c->cost), cost_queued_fault_pages(&c->cost));
 	m->queue_max = m->ndevs * c->depth;
 	m->heap_max = m->queue_max + m->ndevs + 2;
 	m->mapped_at = malloc(total * sizeof(*m->mapped_at));

@@ -32,8 +32,9 @@
  * mapped ahead: while no fault waits, the policy's ahead_pages at a time, so
  * that a fault waits for at most one such chunk.  A page is there from the
  * moment it is mapped.
- * Faults that arrive meanwhile wait for the next batch, which pays its own
- * wake-up.  Pages count as pinned from the start of the batch that maps
+ * Faults that arrive meanwhile wait for the next batch, which the resolver,
+ * awake, takes at the cost of a call (call_us), as it does each map-ahead
+ * chunk and each range it releases.  Pages count as pinned from the start of the batch that maps
  * them.  With a budget, each window goes through budget_admit() first and
  * the chunks it says to release are unmapped (page_us per page) before the
  * window is mapped; without one, pinned memory only grows.

@@ -24,11 +24,12 @@ void iopf_policy_default(enum iopf_policy_kind kind, struct iopf_policy *ret)
 		.max_pages = kind == IOPF_POLICY_AUTO ? IOPF_AUTO_MAX_DEFAULT : IOPF_ADAPTIVE_MAX_DEFAULT,
 		.ahead_pages = IOPF_AHEAD_PAGES_DEFAULT,
 		.deep_start_pages = 1,
+		.contended_start_pages = 1,
 		.fit_costs = kind == IOPF_POLICY_AUTO,
 	};
 }
 
-void iopf_policy_fit_costs(struct iopf_policy *p, double fault_page_times)
+void iopf_policy_fit_costs(struct iopf_policy *p, double fault_page_times, double queued_fault_pages)
 {
 	double scale = fault_page_times / IOPF_AUTO_FIT_PAGE_TIMES;
 	double want = IOPF_AUTO_MIN_DEFAULT * scale * scale;
@@ -43,7 +44,13 @@ void iopf_policy_fit_costs(struct iopf_policy *p, double fault_page_times)
 	p->min_pages = unit;
 	p->max_pages = IOPF_AUTO_MAX_DEFAULT * factor;
 	p->ahead_pages = IOPF_AHEAD_PAGES_DEFAULT * factor;
-	p->deep_start_pages = factor == 1 ? 1 : unit;
+	if (queued_fault_pages > 0) {
+		p->deep_start_pages = queued_fault_pages <= IOPF_AUTO_DEEP_EXACT_PAGES ? 1 : unit;
+		p->contended_start_pages = queued_fault_pages <= IOPF_AUTO_CONTENDED_EXACT_PAGES ? 1 : unit;
+	} else {
+		p->deep_start_pages = factor == 1 ? 1 : unit;
+		p->contended_start_pages = p->deep_start_pages;
+	}
 }
 
 uint32_t iopf_policy_ahead_pages(const struct iopf_policy *p)
@@ -227,9 +234,12 @@ static struct iopf_window adaptive_window(const struct iopf_policy *p,
  * min_pages and at most max_pages: runs double, and a buffer's end wastes
  * at most one window.  Any other fault starts a run with the aligned block
  * of min_pages around it, so that random faults tile memory instead of
- * overlapping, unless the device has been seen with several faults in one
- * batch lately: such a device moves data while a fault waits, and the
- * resolver's time is what it waits for, so it gets only the faulting page.
+ * overlapping, unless a recent batch held several of the device's faults
+ * (deep-queued) or other devices' faults beside its own (contended): then
+ * faults queue for the resolver, whose time is what they wait for, and the
+ * pages no fault asked for only delay them, so a new run gets the faulting
+ * page alone (unless iopf_policy_fit_costs() found pinning cheap or faults
+ * dear enough for blocks).
  */
 static struct iopf_window auto_window(const struct iopf_policy *p, struct iopf_device_state *dev,
 				      uint64_t page, const struct iopf_fault_view *f)
@@ -241,10 +251,13 @@ static struct iopf_window auto_window(const struct iopf_policy *p, struct iopf_d
 	dev->pace = (struct iopf_pace_sample) { 0 };
 	if (f->device_faults > 1)
 		dev->deep_until = dev->clock + IOPF_AUTO_DEEP_FAULTS;
+	if (f->batch_faults > MAX(f->device_faults, 1u))
+		dev->contended_until = dev->clock + IOPF_AUTO_DEEP_FAULTS;
 	s = find_stream(dev, page);
 	if (s->valid && page == s->next) {
 		uint64_t run = (s->next - s->start) >> IOPF_PAGE_SHIFT;
-		uint64_t max = (uint64_t)p->max_pages * (dev->clock < dev->deep_until ? IOPF_AUTO_DEEP_GROWTH : 1);
+		bool queued = dev->clock < dev->deep_until || dev->clock < dev->contended_until;
+		uint64_t max = (uint64_t)p->max_pages * (queued ? IOPF_AUTO_DEEP_GROWTH : 1);
 
 		if (s->window_ns && f->timestamp_ns > s->window_ns)
 			dev->pace = (struct iopf_pace_sample) {
@@ -257,6 +270,8 @@ static struct iopf_window auto_window(const struct iopf_policy *p, struct iopf_d
 	} else {
 		if (dev->clock < dev->deep_until)
 			w = fixed_window(page, p->deep_start_pages, f);
+		else if (dev->clock < dev->contended_until)
+			w = fixed_window(page, p->contended_start_pages, f);
 		else
 			w = fixed_window(page, p->min_pages, f);
 		s->start = w.iova;

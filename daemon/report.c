@@ -140,6 +140,7 @@ int simulate_report_json(FILE *f, const struct simulate_options *o, const struct
 		{ "ahead_bytes", r->resolver.ahead_bytes },
 		{ "stall_ns", r->resolver.stall_ns },
 		{ "page_pin_ns", r->resolver.page_pin_ns },
+		{ "fault_call_ns", r->resolver.fault_call_ns },
 		{ "page_move_ns", r->resolver.page_move_ns },
 		{ "device_rate", o->resolver.device_rate },
 		{ "double_maps", s->double_maps },

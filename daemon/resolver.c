@@ -60,7 +60,8 @@ static void fit_policy(struct resolver *r)
 		r->config.policy = p;
 		return;
 	}
-	iopf_policy_fit_costs(&p, (double)r->stats.stall_ns / 1e3 / page_us);
+	iopf_policy_fit_costs(&p, (double)r->stats.stall_ns / 1e3 / page_us,
+			      r->stats.page_pin_ns ? (double)r->stats.fault_call_ns / (double)r->stats.page_pin_ns : 0);
 	iopf_policy_format(&r->config.policy, was, sizeof(was));
 	iopf_policy_format(&p, now, sizeof(now));
 	r->config.policy = p;
@@ -410,6 +411,7 @@ static void decide(struct resolver *r, const struct vfio_iopf_fault *f, bool lon
 		.dma_iova = f->dma_iova,
 		.dma_size = f->dma_size,
 		.device_faults = dev->batch_faults,
+		.batch_faults = r->nrecords,
 		.timestamp_ns = f->timestamp_ns,
 	};
 	const struct iopf_policy *policy = &r->config.policy;
@@ -479,11 +481,11 @@ static uint32_t decide_batch(struct resolver *r, uint32_t n)
 	 * the others' faults: answer early only a batch of one device's faults.
 	 */
 	lone = nrecords && device_of(r, r->records[0].dev_id)->batch_faults == nrecords;
+	r->nrecords = nrecords;
 	for (uint32_t i = 0; i < nrecords; i++)
 		decide(r, &r->records[i], lone, &r->batch->entries[nentries++]);
 	for (uint32_t i = 0; i < nrecords; i++)
 		device_of(r, r->records[i].dev_id)->batch_faults = 0;
-	r->nrecords = nrecords;
 	return nentries;
 }
 
@@ -637,6 +639,7 @@ static void measure_stall(struct resolver *r, const struct vfio_iopf_fault *f,
 		stall_meter_reset(&r->stall);
 	r->stats.stall_ns = MAX((uint64_t)(est.stall_us * 1e3), UINT64_C(1));
 	r->stats.page_pin_ns = (uint64_t)(est.page_us * 1e3);
+	r->stats.fault_call_ns = (uint64_t)(est.call_us * 1e3);
 	estimate_page_move(r);
 	fit_policy(r);
 }

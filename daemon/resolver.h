@@ -59,6 +59,7 @@ struct resolver_stats {
 	uint32_t overflow;       /* last seen ring overflow counter */
 	uint64_t stall_ns;       /* a lone fault's stall, last measured (stall.h); 0: not yet */
 	uint64_t page_pin_ns;    /* a page's cost in a resolve call, last measured; 0: unknown */
+	uint64_t fault_call_ns;  /* a lone fault's resolve call, its pages past the first taken out */
 	uint64_t page_move_ns;   /* what the device takes to move a page, measured (stall.h); 0: not yet */
 };
 

@@ -124,6 +124,7 @@ int serve_report_json(FILE *f, const struct serve_result *r)
 		{ "resolver_errors", r->resolver.errors },
 		{ "stall_ns", r->resolver.stall_ns },
 		{ "page_pin_ns", r->resolver.page_pin_ns },
+		{ "fault_call_ns", r->resolver.fault_call_ns },
 		{ "page_move_ns", r->resolver.page_move_ns },
 	};
 	_cleanup_(json_object_putp) json_object *root = json_counters_new(counters, ARRAY_SIZE(counters));

@@ -33,6 +33,7 @@ void stall_meter_fault(struct stall_meter *m, uint64_t fault_ns, uint64_t call_s
 	m->faults[m->nfaults++] = (struct stall_sample) {
 		.ns = call_start_ns - fault_ns + call_ns,
 		.pages = pages,
+		.call_ns = call_ns,
 	};
 }
 
@@ -77,7 +78,7 @@ static int cmp_double(const void *a, const void *b)
 
 int stall_meter_estimate(const struct stall_meter *m, struct stall_estimate *ret)
 {
-	double stalls[STALL_SAMPLES];
+	double stalls[STALL_SAMPLES], calls[STALL_SAMPLES];
 	double page_us;
 
 	if (m->nfaults == 0)
@@ -88,9 +89,15 @@ int stall_meter_estimate(const struct stall_meter *m, struct stall_estimate *ret
 		double pinning = page_us * (s->pages > 1 ? s->pages - 1 : 0);
 
 		stalls[i] = MAX((double)s->ns / 1e3 - pinning, 0.0);
+		calls[i] = MAX((double)s->call_ns / 1e3 - pinning, 0.0);
 	}
 	qsort(stalls, m->nfaults, sizeof(stalls[0]), cmp_double);
-	*ret = (struct stall_estimate) { .stall_us = stalls[m->nfaults / 2], .page_us = page_us };
+	qsort(calls, m->nfaults, sizeof(calls[0]), cmp_double);
+	*ret = (struct stall_estimate) {
+		.stall_us = stalls[m->nfaults / 2],
+		.call_us = calls[m->nfaults / 2],
+		.page_us = page_us,
+	};
 	return 0;
 }
 

@@ -11,7 +11,9 @@
  * a page's cost, taken from how long resolve calls of different sizes run,
  * is taken out for every page past the first, so that what is left is the
  * fault's own cost plus iopfd's wake-up, the stall iopf_policy_fit_costs()
- * sizes auto for.
+ * sizes auto for.  The call's part alone, its pages past the first taken out
+ * the same way, is what a fault costs a resolver that is already awake, as
+ * it is for faults that queue.
  *
  * The fit also needs how long the device takes to move a page.  Unless the
  * user gives its rate, it is measured too, from the faults that continue a
@@ -37,6 +39,7 @@
 struct stall_sample {
 	uint64_t ns;
 	uint32_t pages;
+	uint64_t call_ns;   /* a lone fault's: the part its resolve call ran */
 };
 
 /* Lone faults counted before the first estimate, for a first fit early on. */
@@ -60,6 +63,7 @@ struct stall_meter {
 
 struct stall_estimate {
 	double stall_us;     /* median over the lone faults, their pages' pinning taken out */
+	double call_us;      /* median of their calls alone, the same way: an awake resolver's cost */
 	double page_us;      /* a resolve call's cost per page asked for; 0 if the calls did not vary */
 };
 

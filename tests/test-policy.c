@@ -322,6 +322,39 @@ START_TEST(auto_maps_one_page_for_deep_queues)
 }
 END_TEST
 
+/*
+ * A batch that held other devices' faults means faults queue for the
+ * resolver: a device with one fault in it gets the faulting page only too,
+ * for as long, and its runs grow as far as a deep queue's.
+ */
+START_TEST(auto_maps_one_page_while_other_devices_wait)
+{
+	struct iopf_policy p = policy("auto");
+	struct iopf_device_state dev = { 0 };
+	struct iopf_fault_view f = fault_at(2000 * PAGE, 0, GIB);
+	struct iopf_window w;
+	unsigned faults = 1;
+
+	f.device_faults = 1;
+	f.batch_faults = 4;
+	w = iopf_policy_window(&p, &dev, &f);
+	ck_assert_uint_eq(w.iova, 2000 * PAGE);
+	ck_assert_uint_eq(w.size, PAGE);
+	/* the run grows past MAX (64 pages), as on a deep queue */
+	for (uint64_t next = 2001; faults < 8; faults++) {
+		w = auto_fault(&p, &dev, next * PAGE, 1);
+		ck_assert_uint_eq(w.iova, next * PAGE);
+		next += w.size / PAGE;
+	}
+	ck_assert_uint_gt(w.size, 64 * PAGE);
+	for (; faults < IOPF_AUTO_DEEP_FAULTS; faults++)
+		ck_assert_uint_eq(auto_fault(&p, &dev, (100000 + 1000 * (uint64_t)faults) * PAGE, 1).size,
+				  PAGE);
+	/* alone again since: the aligned block */
+	ck_assert_uint_eq(auto_fault(&p, &dev, 50 * PAGE, 1).size, 16 * PAGE);
+}
+END_TEST
+
 /* On a deep-queued device a run grows to IOPF_AUTO_DEEP_GROWTH x MAX, and back to MAX after. */
 START_TEST(auto_runs_grow_further_for_deep_queues)
 {
@@ -350,7 +383,7 @@ static struct iopf_policy fitted(const char *text, double stall_page_times)
 {
 	struct iopf_policy p = policy(text);
 
-	iopf_policy_fit_costs(&p, stall_page_times);
+	iopf_policy_fit_costs(&p, stall_page_times, 0);   /* an awake fault's cost unknown */
 	return p;
 }
 
@@ -395,6 +428,43 @@ START_TEST(fit_grows_with_the_square_of_the_stall)
 }
 END_TEST
 
+/*
+ * What a fault costs an awake resolver, in pages, decides a queued device's
+ * first window: its page alone while the fault is cheap against a block's
+ * pinning (deep queue: up to 16 pages; contended: up to 8), else the block.
+ */
+START_TEST(fit_sizes_queued_windows_by_the_awake_fault)
+{
+	const struct {
+		double stall, queued;
+		uint32_t min, deep, contended;
+	} want[] = {
+		{ 3.0, 3.5, 16, 1, 1 },       /* the seed's */
+		{ 5.6, 3.5, 32, 1, 1 },       /* the seed's with a 10 us wake-up */
+		{ 3.0, 13.2, 16, 1, 16 },     /* pages of 0.1 us */
+		{ 18.4, 103, 256, 256, 256 }, /* faults of 30 us */
+		{ 18.4, 0, 256, 256, 256 },   /* unknown: as the stall says */
+		{ 3.0, NAN, 16, 1, 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct iopf_policy p = policy("auto");
+		struct iopf_device_state dev = { 0 };
+		struct iopf_fault_view f = fault_at(7000 * PAGE + 5, 0, GIB);
+
+		iopf_policy_fit_costs(&p, want[i].stall, want[i].queued);
+		ck_assert_uint_eq(p.min_pages, want[i].min);
+		ck_assert_uint_eq(p.deep_start_pages, want[i].deep);
+		ck_assert_uint_eq(p.contended_start_pages, want[i].contended);
+		/* one fault in a batch of three: contended */
+		f.device_faults = 1;
+		f.batch_faults = 3;
+		ck_assert_uint_eq(iopf_policy_window(&p, &dev, &f).size,
+				  (uint64_t)want[i].contended * PAGE);
+	}
+}
+END_TEST
+
 /* Sizes the user gave, and policies other than auto, are not fitted. */
 START_TEST(fit_leaves_explicit_sizes_alone)
 {
@@ -409,8 +479,8 @@ START_TEST(fit_leaves_explicit_sizes_alone)
 }
 END_TEST
 
-TEST_MAIN("policy", auto_paces_the_device_by_its_runs, fit_keeps_the_seed_sizes, fit_grows_with_the_square_of_the_stall, fit_leaves_explicit_sizes_alone, auto_doubles_runs_up_to_max, auto_maps_aligned_blocks_for_random_faults,
-	  auto_maps_one_page_for_deep_queues, auto_runs_grow_further_for_deep_queues, exact_is_one_page, fixed_is_aligned_block, fixed_clamped_to_range_start_and_end,
+TEST_MAIN("policy", auto_paces_the_device_by_its_runs, fit_keeps_the_seed_sizes, fit_grows_with_the_square_of_the_stall, fit_sizes_queued_windows_by_the_awake_fault, fit_leaves_explicit_sizes_alone, auto_doubles_runs_up_to_max, auto_maps_aligned_blocks_for_random_faults,
+	  auto_maps_one_page_for_deep_queues, auto_maps_one_page_while_other_devices_wait, auto_runs_grow_further_for_deep_queues, exact_is_one_page, fixed_is_aligned_block, fixed_clamped_to_range_start_and_end,
 	  adaptive_grows_on_sequential_hits, adaptive_shrinks_on_random_access,
 	  adaptive_shrinks_on_strides,
 	  adaptive_tracks_interleaved_streams, adaptive_never_crosses_range_end,

@@ -29,6 +29,8 @@ START_TEST(pinning_is_taken_out_of_the_stall)
 	ck_assert_int_eq(stall_meter_estimate(&m, &e), 0);
 	ck_assert_double_eq_tol(e.page_us, 0.5, 1e-6);
 	ck_assert_double_eq_tol(e.stall_us, 10.0, 1e-6);
+	/* the call alone, its 15 pages past the first taken out */
+	ck_assert_double_eq_tol(e.call_us, 3.0, 1e-6);
 }
 END_TEST
 
@@ -49,6 +51,7 @@ START_TEST(the_stall_is_the_median)
 	ck_assert_int_eq(stall_meter_estimate(&m, &e), 0);
 	ck_assert_double_eq(e.page_us, 0);
 	ck_assert_double_eq_tol(e.stall_us, 8.0, 1e-9);
+	ck_assert_double_eq_tol(e.call_us, 7.0, 1e-9);
 }
 END_TEST
 
