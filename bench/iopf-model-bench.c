@@ -483,7 +483,7 @@ static void measure_calls(void)
 int main(int argc, char **argv)
 {
 	const enum workload_kind kinds[] = {
-		WORKLOAD_SEQUENTIAL, WORKLOAD_RANDOM, WORKLOAD_HOTSET, WORKLOAD_PHASES, WORKLOAD_MESSAGES,
+		WORKLOAD_SEQUENTIAL, WORKLOAD_RANDOM, WORKLOAD_HOTSET, WORKLOAD_PHASES, WORKLOAD_MESSAGES, WORKLOAD_STRIDED, WORKLOAD_MIX,
 	};
 	const uint32_t shapes[][2] = { { 4, 16 }, { 4, 1 }, { 1, 16 }, { 1, 1 } };
 	struct iopf_policy fitted;

@@ -167,16 +167,16 @@ int iopf_policy_parse(const char *text, struct iopf_policy *ret);
  * a contended device's at most IOPF_AUTO_CONTENDED_EXACT_PAGES, else the
  * block a run starts with (unknown: the page alone up to a stall of 4.5
  * page times, the block past it).  All are fits, not laws; make bench's
- * model meets the target on this many of 20 tables, fitted against plain
+ * model meets the target on this many of 28 tables, fitted against plain
  * auto:16:64:
  *
- *   the seed's costs (0.72 us a fault, 0.48 us a page)    20 and 20
- *   30 us and 0.3 us (the test guest's kernel path)        17 and 2
- *   10 us and 0.3 us                                       13 and 6
- *   3 us and 0.48 us                                       15 and 15
- *   0.72 us and 0.1 us                                     18 and 17
- *   the seed's, with a 10 us wake-up                       17 and 18
- *   the seed's, with a 20 us wake-up                       16 and 16
+ *   the seed's costs (0.72 us a fault, 0.48 us a page)    27 and 27
+ *   30 us and 0.3 us (the test guest's kernel path)        24 and 3
+ *   10 us and 0.3 us                                       19 and 7
+ *   3 us and 0.48 us                                       22 and 22
+ *   0.72 us and 0.1 us                                     25 and 23
+ *   the seed's, with a 10 us wake-up                       24 and 25
+ *   the seed's, with a 20 us wake-up                       23 and 23
  *
  * The guest's mock device itself moves a page in about 22 us, so for it
  * the sizes stay.  Other policies, and auto:MIN:MAX, are left alone.
