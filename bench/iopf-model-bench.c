@@ -286,6 +286,7 @@ static int goals(void)
 	const struct shape seq = { WORKLOAD_SEQUENTIAL, 4, 16 };
 	struct model_result fixed, dflt;
 	struct model_config c;
+	char whole[32];
 
 	printf("== Goals (the default: auto, answered early)\n");
 	for (int i = 0; i < 2; i++) {
@@ -317,6 +318,13 @@ static int goals(void)
 	printf("     (the resolver pins %.2f GiB/s, the devices move %.2f GiB/s)\n",
 	       cost.page_us > 0 ? (double)IOPF_PAGE_SIZE / cost.page_us * 1e6 / (double)GIB : INFINITY,
 	       seq.devices * cost.device_bytes_per_us * 1e6 / (double)GIB);
+	/* and the floor: each device's first accesses, all in flight, fault on a cold start */
+	snprintf(whole, sizeof(whole), "fixed:%" PRIu64, (c.memory_bytes >> IOPF_PAGE_SHIFT) / seq.devices);
+	c = config(&seq, whole);
+	if (run(&c, &fixed) < 0)
+		return -1;
+	printf("     (one window of a device's whole share, %s, still takes %.1f faults per GiB, in %.2f ms)\n",
+	       whole, fixed.faults_per_gib, fixed.device_us / 1e3);
 
 	/* budgets are not modelled with answering early: auto pins before answering in both */
 	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
