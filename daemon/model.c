@@ -80,7 +80,7 @@ struct model {
 	struct iopf_device_state *policy_state;
 	struct ahead ahead;        /* answer_early: the rest of answered windows, in pages */
 	uint32_t *batch_faults;    /* per device: its faults in the batch under way */
-	uint32_t batch_len;        /* faults in the batch under way */
+	uint32_t *batch_vm_faults; /* per VM: its faults in the batch (iopfd: one resolve call's) */
 	double access_us;
 
 	struct event *heap;
@@ -335,7 +335,7 @@ static void fault_window(struct model *m, const struct fault_ref *f, uint64_t *r
 		.dma_iova = rg->iova,
 		.dma_size = rg->npages << IOPF_PAGE_SHIFT,
 		.device_faults = m->batch_faults[f->dev],
-		.batch_faults = m->batch_len,
+		.batch_faults = m->batch_vm_faults[d->vm],
 	};
 	struct iopf_window w = iopf_policy_window(&m->policy, &m->policy_state[f->dev], &view);
 
@@ -359,15 +359,20 @@ static int take(struct model *m, double at)
 	int r;
 
 	m->result.batches++;
-	m->batch_len = n;
 	for (uint32_t i = 0; m->budgets && i < m->nvms; i++) {
 		budget_batch_begin(m->budgets[i], (uint64_t)(at * 1e3));   /* us to ns */
 		reclaim_idle(m, i, &t, at);
 	}
 	for (uint32_t i = 0; i < m->ndevs; i++)
 		m->batch_faults[i] = 0;
-	for (uint32_t i = 0; i < n; i++)
-		m->batch_faults[m->queue[(m->queue_head + i) % m->queue_max].dev]++;
+	for (uint32_t i = 0; i < m->nvms; i++)
+		m->batch_vm_faults[i] = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t dev = m->queue[(m->queue_head + i) % m->queue_max].dev;
+
+		m->batch_faults[dev]++;
+		m->batch_vm_faults[m->devs[dev].vm]++;
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		const struct fault_ref *f = &m->queue[(m->queue_head + i) % m->queue_max];
 		uint64_t first, pages, page = m->devs[f->dev].slots[f->slot].page;
@@ -468,6 +473,7 @@ static struct model *model_free(struct model *m)
 		free(m->policy_state);
 		ahead_done(&m->ahead);
 		free(m->batch_faults);
+		free(m->batch_vm_faults);
 		free(m->heap);
 		free(m->queue);
 		free(m);
@@ -515,10 +521,11 @@ static int model_new(const struct model_config *c, struct model **ret)
 	m->devs = calloc(m->ndevs, sizeof(*m->devs));
 	m->policy_state = calloc(m->ndevs, sizeof(*m->policy_state));
 	m->batch_faults = calloc(m->ndevs, sizeof(*m->batch_faults));
+	m->batch_vm_faults = calloc(m->nvms, sizeof(*m->batch_vm_faults));
 	m->vm_pinned = calloc(m->nvms, sizeof(*m->vm_pinned));
 	m->heap = calloc(m->heap_max, sizeof(*m->heap));
 	m->queue = calloc(m->queue_max, sizeof(*m->queue));
-	if (!m->mapped_at || !m->touched || !m->released || !m->devs || !m->policy_state || !m->batch_faults || !m->vm_pinned || !m->heap ||
+	if (!m->mapped_at || !m->touched || !m->released || !m->devs || !m->policy_state || !m->batch_faults || !m->batch_vm_faults || !m->vm_pinned || !m->heap ||
 	    !m->queue)
 		return -ENOMEM;
 	if (c->budget_pages || c->idle_reclaim_us) {

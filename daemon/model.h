@@ -22,7 +22,8 @@
  * iopfd does.  It takes faults in order of arrival: woken by the
  * first fault while idle, it runs wakeup_us later, takes what is queued then
  * (up to batch_max: one resolve call) and, fault by fault, asks the policy
- * for a window exactly as iopfd does, pins and maps the pages of it not yet
+ * for a window exactly as iopfd does (telling it how many faults of the
+ * batch are its VM's: iopfd reads each VM's ring apart), pins and maps the pages of it not yet
  * mapped (fault_us + page_us per new page) and answers the fault.  With
  * answer_early, for a batch whose faults are all one device's (with several
  * devices waiting, the map-ahead would only delay the others' faults), it
