@@ -224,7 +224,7 @@ static void seed_table(void)
 		{ "auto:16:64", NULL, 10, 0, 8, "-" },
 		[REUSED] = { "auto", NULL, 1, 1, 1000, "-" },
 	};
-	double slowdown[sizeof(rows) / sizeof(rows[0])];
+	double eager_us[sizeof(rows) / sizeof(rows[0])], lazy_us[sizeof(rows) / sizeof(rows[0])];
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		double eager = 0, lazy = 0, t;
@@ -248,17 +248,31 @@ static void seed_table(void)
 		       rows[i].count, rows[i].reuse ? "sends" : "messages", rows[i].policy,
 		       rows[i].extra ? " " : "", rows[i].extra ?: "", lazy, eager,
 		       100 * (lazy / eager - 1), rows[i].seed);
-		slowdown[i] = lazy / eager - 1;
+		eager_us[i] = eager;
+		lazy_us[i] = lazy;
 	}
+	/*
+	 * The goals take each message size's fastest eager round of the whole
+	 * table, not the row's own: for the same reason as above, and because
+	 * rows of one size had eager rounds 20-50 % apart in one boot, more
+	 * than the goals' margins.
+	 */
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		for (size_t j = 0; j < sizeof(rows) / sizeof(rows[0]); j++)
+			if (rows[j].mib == rows[i].mib && rows[j].reuse == rows[i].reuse &&
+			    eager_us[j] < eager_us[i])
+				eager_us[i] = eager_us[j];
 	for (int i = 0; i < 2; i++) {
-		double fixed = slowdown[i ? FIXED_10M : FIXED_1M], dflt = slowdown[i ? AUTO_10M : AUTO_1M];
+		int f = i ? FIXED_10M : FIXED_1M, a = i ? AUTO_10M : AUTO_1M;
+		double fixed = lazy_us[f] / eager_us[f] - 1, dflt = lazy_us[a] / eager_us[a] - 1;
 
-		printf("IOPF-BENCH: seed table goal, %u MiB fresh: auto %+.1f %% against fixed:512 %+.1f %%, %.2f of it (at most 0.5): %s\n",
-		       rows[i ? AUTO_10M : AUTO_1M].mib, 100 * dflt, 100 * fixed,
-		       fixed > 0 ? dflt / fixed : 0, dflt <= fixed / 2 ? "met" : "MISSED");
+		printf("IOPF-BENCH: seed table goal, %u MiB fresh, against the fastest eager round of that size (%.0f us): auto %+.1f %% against fixed:512 %+.1f %%, %.2f of it (at most 0.5): %s\n",
+		       rows[a].mib, eager_us[a], 100 * dflt, 100 * fixed, fixed > 0 ? dflt / fixed : 0,
+		       dflt <= fixed / 2 ? "met" : "MISSED");
 	}
 	printf("IOPF-BENCH: seed table goal, reused buffers: auto %+.1f %% (at most 1 %%): %s\n",
-	       100 * slowdown[REUSED], slowdown[REUSED] <= 0.01 ? "met" : "MISSED");
+	       100 * (lazy_us[REUSED] / eager_us[REUSED] - 1),
+	       lazy_us[REUSED] <= 1.01 * eager_us[REUSED] ? "met" : "MISSED");
 }
 
 int main(void)
