@@ -69,11 +69,11 @@ enum iopf_policy_kind {
 #define IOPF_AUTO_DEEP_FAULTS 64u
 /*
  * auto: a run on a deep-queued or contended device grows to this many
- * times MAX.  A deep queue's faults arrive for the pages just past the window being mapped,
- * and each starts a run of one page, so a short window costs a fault every
- * few pages: sequential, 4 devices x 16, takes 9.5x fewer faults at 8x
- * (6,909 a GiB against 65,858) for 6 % more device time, and every table
- * of make bench meets the target as before.
+ * times MAX.  A deep queue's faults arrive for the pages just past the
+ * window being mapped, and each starts a run of one page, so a short window
+ * costs a fault every few pages: sequential, 4 devices x 16, takes 9.5x
+ * fewer faults at 8x (6,909 a GiB against 65,858) for 6 % more device time,
+ * and every table of make bench meets the target as before.
  */
 #define IOPF_AUTO_DEEP_GROWTH 8u
 #define IOPF_STREAMS_PER_DEVICE 32u
@@ -106,9 +106,10 @@ struct iopf_fault_view {
 	 */
 	uint32_t device_faults;
 	/*
-	 * Faults in the batch, of any device (0 counts as 1): more than one
-	 * means faults queue for the resolver, and the pages of this window
-	 * that no fault asked for delay the others' answers.
+	 * Faults in the batch, of any device of the VM (0 counts as 1): more
+	 * than device_faults means other devices' faults queue for the
+	 * resolver too, and the pages of this window that no fault asked for
+	 * delay their answers.
 	 */
 	uint32_t batch_faults;
 	/* when the device raised it (the record's timestamp), for pacing; 0: unknown */

@@ -294,6 +294,19 @@ START_TEST(auto_maps_aligned_blocks_for_random_faults)
 END_TEST
 
 /*
+ * After @faults of its faults, @dev's lone random faults get one page until
+ * IOPF_AUTO_DEEP_FAULTS have passed, then the aligned block again.
+ */
+static void one_page_until_deep_faults_pass(const struct iopf_policy *p, struct iopf_device_state *dev,
+					    unsigned faults)
+{
+	for (; faults < IOPF_AUTO_DEEP_FAULTS; faults++)
+		ck_assert_uint_eq(auto_fault(p, dev, (100000 + 1000 * (uint64_t)faults) * PAGE, 1).size,
+				  PAGE);
+	ck_assert_uint_eq(auto_fault(p, dev, 50 * PAGE, 1).size, 16 * PAGE);
+}
+
+/*
  * A device with several faults in one batch moves data while a fault waits:
  * it gets the faulting page only, for the next IOPF_AUTO_DEEP_FAULTS faults,
  * but its runs still grow.
@@ -314,11 +327,7 @@ START_TEST(auto_maps_one_page_for_deep_queues)
 	faults++;
 	ck_assert_uint_eq(w.iova, 1001 * PAGE);
 	ck_assert_uint_eq(w.size, 16 * PAGE);
-	/* random faults get one page until IOPF_AUTO_DEEP_FAULTS faults have passed */
-	for (; faults < IOPF_AUTO_DEEP_FAULTS; faults++)
-		ck_assert_uint_eq(auto_fault(&p, &dev, (100000 + 1000 * (uint64_t)faults) * PAGE, 1).size,
-				  PAGE);
-	ck_assert_uint_eq(auto_fault(&p, &dev, 50 * PAGE, 1).size, 16 * PAGE);
+	one_page_until_deep_faults_pass(&p, &dev, faults);
 }
 END_TEST
 
@@ -347,11 +356,7 @@ START_TEST(auto_maps_one_page_while_other_devices_wait)
 		next += w.size / PAGE;
 	}
 	ck_assert_uint_gt(w.size, 64 * PAGE);
-	for (; faults < IOPF_AUTO_DEEP_FAULTS; faults++)
-		ck_assert_uint_eq(auto_fault(&p, &dev, (100000 + 1000 * (uint64_t)faults) * PAGE, 1).size,
-				  PAGE);
-	/* alone again since: the aligned block */
-	ck_assert_uint_eq(auto_fault(&p, &dev, 50 * PAGE, 1).size, 16 * PAGE);
+	one_page_until_deep_faults_pass(&p, &dev, faults);
 }
 END_TEST
 
