@@ -228,6 +228,18 @@ static struct iopf_window adaptive_window(const struct iopf_policy *p,
 	return w;
 }
 
+static struct iopf_stream *covering_stream(struct iopf_device_state *dev, uint64_t page)
+{
+	for (unsigned i = 0; i < IOPF_STREAMS_PER_DEVICE; i++) {
+		struct iopf_stream *s = &dev->streams[i];
+
+		if (s->valid && page < s->next &&
+		    s->next - page <= (uint64_t)s->window_pages << IOPF_PAGE_SHIFT)
+			return s;
+	}
+	return NULL;
+}
+
 /*
  * The default.  A fault that continues a run (the page just past the last
  * window of a stream) gets a window as long as the run so far, at least
@@ -239,7 +251,10 @@ static struct iopf_window adaptive_window(const struct iopf_policy *p,
  * faults queue for the resolver, whose time is what they wait for, and the
  * pages no fault asked for only delay them, so a new run gets the faulting
  * page alone (unless iopf_policy_fit_costs() found pinning cheap or faults
- * dear enough for blocks).
+ * dear enough for blocks).  A fault inside a stream's last window leaves the
+ * run alone: a deep queue raises those for the pages just past the faulting
+ * one, before the window is mapped, and restarting runs there cost
+ * sequential 1 x 16 a fault every 3.8 pages (make bench).
  */
 static struct iopf_window auto_window(const struct iopf_policy *p, struct iopf_device_state *dev,
 				      uint64_t page, const struct iopf_fault_view *f)
@@ -253,6 +268,18 @@ static struct iopf_window auto_window(const struct iopf_policy *p, struct iopf_d
 		dev->deep_until = dev->clock + IOPF_AUTO_DEEP_FAULTS;
 	if (f->batch_faults > MAX(f->device_faults, 1u))
 		dev->contended_until = dev->clock + IOPF_AUTO_DEEP_FAULTS;
+	s = covering_stream(dev, page);
+	if (s) {
+		/*
+		 * A fault inside a stream's last window: queued before that
+		 * window was mapped, or past the part mapped before the answer.
+		 * Its run goes on; the device gets what it moves next.
+		 */
+		w = clamp_to_range(page, MIN(s->next - page,
+					     (uint64_t)iopf_policy_ahead_pages(p) << IOPF_PAGE_SHIFT), f);
+		s->last_use = dev->clock;
+		return w;
+	}
 	s = find_stream(dev, page);
 	if (s->valid && page == s->next) {
 		uint64_t run = (s->next - s->start) >> IOPF_PAGE_SHIFT;

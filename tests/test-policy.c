@@ -360,6 +360,37 @@ START_TEST(auto_maps_one_page_while_other_devices_wait)
 }
 END_TEST
 
+/*
+ * A deep queue's faults come in a batch: the one that continues a run, then
+ * the others of the pages its window covers, queued before it was mapped.
+ * Those get what the device moves next and leave the run alone, so the
+ * next fault past the window continues it.
+ */
+START_TEST(auto_keeps_runs_through_faults_in_their_window)
+{
+	struct iopf_policy p = policy("auto");
+	struct iopf_device_state dev = { 0 };
+	struct iopf_window w;
+
+	ck_assert_uint_eq(auto_fault(&p, &dev, 0, 16).size, PAGE);
+	w = auto_fault(&p, &dev, PAGE, 16);
+	ck_assert_uint_eq(w.iova, PAGE);
+	ck_assert_uint_eq(w.size, 16 * PAGE);
+	for (uint64_t page = 2; page < 17; page++) {
+		w = auto_fault(&p, &dev, page * PAGE + 8, 16);
+		ck_assert_uint_eq(w.iova, page * PAGE);
+		ck_assert_uint_eq(w.size, (17 - page) * PAGE);
+	}
+	/* the run is 17 pages long now: its next window is as long */
+	w = auto_fault(&p, &dev, 17 * PAGE, 16);
+	ck_assert_uint_eq(w.iova, 17 * PAGE);
+	ck_assert_uint_eq(w.size, 17 * PAGE);
+	/* a covered fault gets at most ahead_pages of the window */
+	w = auto_fault(&p, &dev, 18 * PAGE, 16);
+	ck_assert_uint_eq(w.size, IOPF_AHEAD_PAGES_DEFAULT * PAGE);
+}
+END_TEST
+
 /* On a deep-queued device a run grows to IOPF_AUTO_DEEP_GROWTH x MAX, and back to MAX after. */
 START_TEST(auto_runs_grow_further_for_deep_queues)
 {
@@ -485,7 +516,8 @@ START_TEST(fit_leaves_explicit_sizes_alone)
 END_TEST
 
 TEST_MAIN("policy", auto_paces_the_device_by_its_runs, fit_keeps_the_seed_sizes, fit_grows_with_the_square_of_the_stall, fit_sizes_queued_windows_by_the_awake_fault, fit_leaves_explicit_sizes_alone, auto_doubles_runs_up_to_max, auto_maps_aligned_blocks_for_random_faults,
-	  auto_maps_one_page_for_deep_queues, auto_maps_one_page_while_other_devices_wait, auto_runs_grow_further_for_deep_queues, exact_is_one_page, fixed_is_aligned_block, fixed_clamped_to_range_start_and_end,
+	  auto_maps_one_page_for_deep_queues, auto_maps_one_page_while_other_devices_wait, auto_keeps_runs_through_faults_in_their_window,
+	  auto_runs_grow_further_for_deep_queues, exact_is_one_page, fixed_is_aligned_block, fixed_clamped_to_range_start_and_end,
 	  adaptive_grows_on_sequential_hits, adaptive_shrinks_on_random_access,
 	  adaptive_shrinks_on_strides,
 	  adaptive_tracks_interleaved_streams, adaptive_never_crosses_range_end,
