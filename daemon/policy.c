@@ -268,6 +268,8 @@ static struct iopf_window auto_window(const struct iopf_policy *p, struct iopf_d
 		dev->deep_until = dev->clock + IOPF_AUTO_DEEP_FAULTS;
 	if (f->batch_faults > MAX(f->device_faults, 1u))
 		dev->contended_until = dev->clock + IOPF_AUTO_DEEP_FAULTS;
+	if (MAX(f->batch_faults, f->device_faults) > 1)
+		dev->queued_at = dev->clock;
 	s = covering_stream(dev, page);
 	if (s) {
 		/*
@@ -291,6 +293,15 @@ static struct iopf_window auto_window(const struct iopf_policy *p, struct iopf_d
 				.pages = s->window_pages,
 				.ns = f->timestamp_ns - s->window_ns,
 			};
+		/*
+		 * A long run's windows grow by a share of it: few faults, bounded
+		 * waste.  Only on a device whose faults have not queued for a
+		 * while: one whose map-ahead waits behind other faults catches up
+		 * with it and faults again every ahead_pages.
+		 */
+		if ((!dev->queued_at || dev->clock - dev->queued_at > IOPF_AUTO_LONG_RUN_ALONE_FAULTS) &&
+		    run >= IOPF_AUTO_LONG_RUN_PAGES)
+			max = MAX(max, run / IOPF_AUTO_LONG_RUN_SHARE);
 		run = MIN(MAX(run, (uint64_t)p->min_pages), max);
 		w = clamp_to_range(page, run << IOPF_PAGE_SHIFT, f);
 		dev->sequential_hits++;

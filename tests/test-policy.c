@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "check-helpers.h"
+#include "macro.h"
 #include "policy.h"
 
 #define PAGE IOPF_PAGE_SIZE
@@ -361,6 +362,55 @@ START_TEST(auto_maps_one_page_while_other_devices_wait)
 END_TEST
 
 /*
+ * A run IOPF_AUTO_LONG_RUN_PAGES long is long: on a device whose
+ * faults come alone its windows grow to a quarter of it, so a GiB read in
+ * order takes a few dozen faults, and no window reaches more than a
+ * quarter past where the run got to.
+ */
+START_TEST(auto_long_runs_grow_by_a_share)
+{
+	struct iopf_policy p = policy("auto");
+	struct iopf_device_state dev = { 0 };
+	uint64_t next = 0, faults = 0;
+	struct iopf_fault_view f;
+	struct iopf_window w;
+
+	while (next < GIB) {
+		uint64_t run = next / PAGE;
+
+		w = auto_fault(&p, &dev, next, 1);
+
+		ck_assert_uint_eq(w.iova, next);
+		if (run >= IOPF_AUTO_LONG_RUN_PAGES)
+			ck_assert_uint_eq(w.size, MIN(run / IOPF_AUTO_LONG_RUN_SHARE, GIB / PAGE - run) * PAGE);
+		else
+			ck_assert_uint_le(w.size, 64 * PAGE);
+		next += w.size;
+		faults++;
+	}
+	ck_assert_uint_lt(faults, 50);
+
+	/*
+	 * A device whose faults queued lately keeps its runs' windows to
+	 * 8 x MAX, for IOPF_AUTO_LONG_RUN_ALONE_FAULTS faults; then a quarter.
+	 */
+	dev = (struct iopf_device_state) { 0 };
+	f = fault_at(0, 0, 64 * GIB);
+	f.device_faults = 2;
+	next = iopf_policy_window(&p, &dev, &f).size;
+	f.device_faults = 1;
+	for (unsigned i = 0; i < IOPF_AUTO_LONG_RUN_ALONE_FAULTS; i++) {
+		f.iova = next;
+		w = iopf_policy_window(&p, &dev, &f);
+		ck_assert_uint_le(w.size, 64 * IOPF_AUTO_DEEP_GROWTH * PAGE);
+		next += w.size;
+	}
+	f.iova = next;
+	ck_assert_uint_eq(iopf_policy_window(&p, &dev, &f).size, next / IOPF_AUTO_LONG_RUN_SHARE);
+}
+END_TEST
+
+/*
  * A deep queue's faults come in a batch: the one that continues a run, then
  * the others of the pages its window covers, queued before it was mapped.
  * Those get what the device moves next and leave the run alone, so the
@@ -398,9 +448,9 @@ START_TEST(auto_runs_grow_further_for_deep_queues)
 	struct iopf_device_state dev = { 0 };
 	uint64_t next = 0, size = 0;
 
-	/* a batch with several of the device's faults, then its run */
+	/* a batch with several of the device's faults, then its run (short of long) */
 	next = auto_fault(&p, &dev, 0, 4).size;
-	for (int i = 0; i < 12; i++) {
+	for (int i = 0; i < 9; i++) {
 		struct iopf_window w = auto_fault(&p, &dev, next, 1);
 
 		ck_assert_uint_eq(w.iova, next);
@@ -408,10 +458,14 @@ START_TEST(auto_runs_grow_further_for_deep_queues)
 		next += w.size;
 	}
 	ck_assert_uint_eq(size, 64 * IOPF_AUTO_DEEP_GROWTH * PAGE);
-	/* IOPF_AUTO_DEEP_FAULTS faults later, no longer deep-queued: MAX again */
-	for (unsigned i = 13; i < IOPF_AUTO_DEEP_FAULTS; i++)
-		next += auto_fault(&p, &dev, next, 1).size;
-	ck_assert_uint_eq(auto_fault(&p, &dev, next, 1).size, 64 * PAGE);
+	/* IOPF_AUTO_DEEP_FAULTS faults later, no longer deep-queued: a run stops at MAX again */
+	one_page_until_deep_faults_pass(&p, &dev, 10);
+	next = 1 << 20;
+	for (int i = 0; i < 6; i++) {
+		size = auto_fault(&p, &dev, next * PAGE, 1).size;
+		next += size / PAGE;
+	}
+	ck_assert_uint_eq(size, 64 * PAGE);
 }
 END_TEST
 
@@ -517,6 +571,7 @@ END_TEST
 
 TEST_MAIN("policy", auto_paces_the_device_by_its_runs, fit_keeps_the_seed_sizes, fit_grows_with_the_square_of_the_stall, fit_sizes_queued_windows_by_the_awake_fault, fit_leaves_explicit_sizes_alone, auto_doubles_runs_up_to_max, auto_maps_aligned_blocks_for_random_faults,
 	  auto_maps_one_page_for_deep_queues, auto_maps_one_page_while_other_devices_wait, auto_keeps_runs_through_faults_in_their_window,
+	  auto_long_runs_grow_by_a_share,
 	  auto_runs_grow_further_for_deep_queues, exact_is_one_page, fixed_is_aligned_block, fixed_clamped_to_range_start_and_end,
 	  adaptive_grows_on_sequential_hits, adaptive_shrinks_on_random_access,
 	  adaptive_shrinks_on_strides,
