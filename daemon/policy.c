@@ -266,10 +266,10 @@ static struct iopf_window auto_window(const struct iopf_policy *p, struct iopf_d
 	dev->pace = (struct iopf_pace_sample) { 0 };
 	if (f->device_faults > 1)
 		dev->deep_until = dev->clock + IOPF_AUTO_DEEP_FAULTS;
-	if (f->batch_faults > MAX(f->device_faults, 1u))
+	if (f->batch_faults > MAX(f->device_faults, 1u)) {
 		dev->contended_until = dev->clock + IOPF_AUTO_DEEP_FAULTS;
-	if (MAX(f->batch_faults, f->device_faults) > 1)
-		dev->queued_at = dev->clock;
+		dev->contended_at = dev->clock;
+	}
 	s = covering_stream(dev, page);
 	if (s) {
 		/*
@@ -295,11 +295,12 @@ static struct iopf_window auto_window(const struct iopf_policy *p, struct iopf_d
 			};
 		/*
 		 * A long run's windows grow by a share of it: few faults, bounded
-		 * waste.  Only on a device whose faults have not queued for a
-		 * while: one whose map-ahead waits behind other faults catches up
-		 * with it and faults again every ahead_pages.
+		 * waste.  Only on a device that has not shared batches with
+		 * others for a while: one whose map-ahead waits behind other
+		 * devices' faults catches up with it and faults every ahead_pages.
 		 */
-		if ((!dev->queued_at || dev->clock - dev->queued_at > IOPF_AUTO_LONG_RUN_ALONE_FAULTS) &&
+		if ((!dev->contended_at ||
+		     dev->clock - dev->contended_at > IOPF_AUTO_LONG_RUN_ALONE_FAULTS) &&
 		    run >= IOPF_AUTO_LONG_RUN_PAGES)
 			max = MAX(max, run / IOPF_AUTO_LONG_RUN_SHARE);
 		run = MIN(MAX(run, (uint64_t)p->min_pages), max);

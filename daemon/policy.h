@@ -78,17 +78,18 @@ enum iopf_policy_kind {
 #define IOPF_AUTO_DEEP_GROWTH 8u
 /*
  * auto: a run of this many pages (4 MiB, 16 x the default MAX) is long, and
- * on a device none of whose last IOPF_AUTO_LONG_RUN_ALONE_FAULTS faults came
- * with others in its batch, its windows grow to at least
- * 1/IOPF_AUTO_LONG_RUN_SHARE of it: a
- * long run takes a fault for each 25 % it grows by and pins at most 25 %
- * past its end.  Answered early, a window's size costs such a device
- * nothing but pinned memory: sequential 1 x 1 takes 43 faults a GiB, not
- * 4,098, in 0.90x the time, and the seed's 10 MiB messages slow the device
- * 4.8 %, not 12.5 %.  Runs shorter than that stay as they were, which keeps
- * 1 MiB messages within 1.21 P*.  Where faults queue, a device's map-ahead
- * waits behind other faults and the device catches up with it, faulting
- * every ahead_pages: sequential 4 x 1 took 1.9x the faults with the rule.
+ * on a device none of whose last IOPF_AUTO_LONG_RUN_ALONE_FAULTS faults
+ * shared a batch with other devices' faults, its windows grow to at least
+ * 1/IOPF_AUTO_LONG_RUN_SHARE of it: a long run takes a fault for each 25 %
+ * it grows by and pins at most 25 % past its end.  Answered early, a
+ * window's size costs such a device nothing but pinned memory: sequential
+ * 1 x 1 takes 43 faults a GiB, not 4,098, in 0.90x the time, 1 x 16 155,
+ * not 2,585, and the seed's 10 MiB messages slow the device 4.8 %, not
+ * 12.5 %.  Runs shorter than that stay as they were, which keeps 1 MiB
+ * messages within 1.21 P*.  Where other devices' faults share the batches,
+ * a device's map-ahead waits behind them and the device catches up with it,
+ * faulting every ahead_pages: sequential 4 x 1 took 1.9x the faults with
+ * the rule.
  */
 #define IOPF_AUTO_LONG_RUN_PAGES 1024u
 #define IOPF_AUTO_LONG_RUN_SHARE 4u
@@ -165,7 +166,7 @@ struct iopf_device_state {
 	uint64_t sequential_hits;
 	uint64_t deep_until;       /* auto: the device keeps several faults in flight until this clock */
 	uint64_t contended_until;  /* auto: other devices' faults share its batches until this clock */
-	uint64_t queued_at;        /* auto: the clock of its last fault that had others in its batch; 0: none */
+	uint64_t contended_at;     /* auto: the clock of its last fault with other devices' in its batch; 0: none */
 	struct iopf_pace_sample pace;  /* auto: set by each window decision */
 };
 

@@ -390,15 +390,22 @@ START_TEST(auto_long_runs_grow_by_a_share)
 	}
 	ck_assert_uint_lt(faults, 50);
 
+	/* a deep queue of its own is no obstacle */
+	dev = (struct iopf_device_state) { 0 };
+	for (next = 0, faults = 0; next < GIB; faults++)
+		next += auto_fault(&p, &dev, next, 2).size;
+	ck_assert_uint_lt(faults, 60);
+
 	/*
-	 * A device whose faults queued lately keeps its runs' windows to
-	 * 8 x MAX, for IOPF_AUTO_LONG_RUN_ALONE_FAULTS faults; then a quarter.
+	 * A device whose faults shared a batch with another's keeps its runs'
+	 * windows to 8 x MAX, for IOPF_AUTO_LONG_RUN_ALONE_FAULTS faults; then
+	 * a quarter.
 	 */
 	dev = (struct iopf_device_state) { 0 };
 	f = fault_at(0, 0, 64 * GIB);
-	f.device_faults = 2;
+	f.batch_faults = 2;
 	next = iopf_policy_window(&p, &dev, &f).size;
-	f.device_faults = 1;
+	f.batch_faults = 1;
 	for (unsigned i = 0; i < IOPF_AUTO_LONG_RUN_ALONE_FAULTS; i++) {
 		f.iova = next;
 		w = iopf_policy_window(&p, &dev, &f);
