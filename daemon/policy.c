@@ -240,6 +240,12 @@ static struct iopf_stream *covering_stream(struct iopf_device_state *dev, uint64
 	return NULL;
 }
 
+/* Faults of @dev since one shared its batch with other devices' faults; UINT64_MAX if none did. */
+static uint64_t faults_since_contended(const struct iopf_device_state *dev)
+{
+	return dev->contended_at ? dev->clock - dev->contended_at : UINT64_MAX;
+}
+
 /*
  * The default.  A fault that continues a run (the page just past the last
  * window of a stream) gets a window as long as the run so far, at least
@@ -266,10 +272,8 @@ static struct iopf_window auto_window(const struct iopf_policy *p, struct iopf_d
 	dev->pace = (struct iopf_pace_sample) { 0 };
 	if (f->device_faults > 1)
 		dev->deep_until = dev->clock + IOPF_AUTO_DEEP_FAULTS;
-	if (f->batch_faults > MAX(f->device_faults, 1u)) {
-		dev->contended_until = dev->clock + IOPF_AUTO_DEEP_FAULTS;
+	if (f->batch_faults > MAX(f->device_faults, 1u))
 		dev->contended_at = dev->clock;
-	}
 	s = covering_stream(dev, page);
 	if (s) {
 		/*
@@ -285,7 +289,8 @@ static struct iopf_window auto_window(const struct iopf_policy *p, struct iopf_d
 	s = find_stream(dev, page);
 	if (s->valid && page == s->next) {
 		uint64_t run = (s->next - s->start) >> IOPF_PAGE_SHIFT;
-		bool queued = dev->clock < dev->deep_until || dev->clock < dev->contended_until;
+		bool queued = dev->clock < dev->deep_until ||
+			      faults_since_contended(dev) < IOPF_AUTO_DEEP_FAULTS;
 		uint64_t max = (uint64_t)p->max_pages * (queued ? IOPF_AUTO_DEEP_GROWTH : 1);
 
 		if (s->window_ns && f->timestamp_ns > s->window_ns)
@@ -299,8 +304,7 @@ static struct iopf_window auto_window(const struct iopf_policy *p, struct iopf_d
 		 * others for a while: one whose map-ahead waits behind other
 		 * devices' faults catches up with it and faults every ahead_pages.
 		 */
-		if ((!dev->contended_at ||
-		     dev->clock - dev->contended_at > IOPF_AUTO_LONG_RUN_ALONE_FAULTS) &&
+		if (faults_since_contended(dev) > IOPF_AUTO_LONG_RUN_ALONE_FAULTS &&
 		    run >= IOPF_AUTO_LONG_RUN_PAGES)
 			max = MAX(max, run / IOPF_AUTO_LONG_RUN_SHARE);
 		run = MIN(MAX(run, (uint64_t)p->min_pages), max);
@@ -309,7 +313,7 @@ static struct iopf_window auto_window(const struct iopf_policy *p, struct iopf_d
 	} else {
 		if (dev->clock < dev->deep_until)
 			w = fixed_window(page, p->deep_start_pages, f);
-		else if (dev->clock < dev->contended_until)
+		else if (faults_since_contended(dev) < IOPF_AUTO_DEEP_FAULTS)
 			w = fixed_window(page, p->contended_start_pages, f);
 		else
 			w = fixed_window(page, p->min_pages, f);

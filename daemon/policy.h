@@ -165,7 +165,6 @@ struct iopf_device_state {
 	uint64_t clock;
 	uint64_t sequential_hits;
 	uint64_t deep_until;       /* auto: the device keeps several faults in flight until this clock */
-	uint64_t contended_until;  /* auto: other devices' faults share its batches until this clock */
 	uint64_t contended_at;     /* auto: the clock of its last fault with other devices' in its batch; 0: none */
 	struct iopf_pace_sample pace;  /* auto: set by each window decision */
 };
