@@ -32,13 +32,33 @@ int ahead_push(struct ahead *a, uint64_t iova, uint64_t size)
 	return 0;
 }
 
+static struct iopf_window *nth(struct ahead *a, size_t i)
+{
+	return &a->ranges[(a->head + i) % a->max];
+}
+
+/* Drops the empty ranges at the head, which ahead_claim() leaves. */
+static void drop_empty_head(struct ahead *a)
+{
+	while (a->len && nth(a, 0)->size == 0) {
+		a->head = (a->head + 1) % a->max;
+		a->len--;
+	}
+}
+
+static bool holds(const struct iopf_window *r, uint64_t iova)
+{
+	return iova >= r->iova && iova - r->iova < r->size;
+}
+
 bool ahead_take(struct ahead *a, uint64_t max_size, struct iopf_window *ret)
 {
 	struct iopf_window *r;
 
+	drop_empty_head(a);
 	if (a->len == 0)
 		return false;
-	r = &a->ranges[a->head];
+	r = nth(a, 0);
 	*ret = (struct iopf_window) { .iova = r->iova, .size = MIN(r->size, max_size) };
 	r->iova += ret->size;
 	r->size -= ret->size;
@@ -47,6 +67,24 @@ bool ahead_take(struct ahead *a, uint64_t max_size, struct iopf_window *ret)
 		a->len--;
 	}
 	return true;
+}
+
+bool ahead_claim(struct ahead *a, uint64_t iova, struct iopf_window *ret)
+{
+	drop_empty_head(a);
+	if (a->len == 0 || holds(nth(a, 0), iova))
+		return false;
+	for (size_t i = 1; i < a->len; i++) {
+		struct iopf_window *r = nth(a, i);
+
+		if (holds(r, iova)) {
+			*ret = (struct iopf_window) { .iova = iova, .size = r->size - (iova - r->iova) };
+			/* what is left below the fault stays queued; may be empty */
+			r->size = iova - r->iova;
+			return true;
+		}
+	}
+	return false;
 }
 
 void ahead_done(struct ahead *a)

@@ -350,7 +350,8 @@ static void fault_window(struct model *m, const struct fault_ref *f, uint64_t *r
  * The resolver works through a batch: per fault, the policy's window, pinned
  * and mapped before the answer; or, with answer_early, only the faulting
  * page before the answer, the rest of the window queued to be mapped ahead
- * (from the faulting page up, then below it) while no fault waits.
+ * (from the faulting page up, then below it) while no fault waits; a fault
+ * that caught up with a queued range behind others takes the rest of it.
  */
 static int take(struct model *m, double at)
 {
@@ -376,14 +377,21 @@ static int take(struct model *m, double at)
 	for (uint32_t i = 0; i < n; i++) {
 		const struct fault_ref *f = &m->queue[(m->queue_head + i) % m->queue_max];
 		uint64_t first, pages, page = m->devs[f->dev].slots[f->slot].page;
+		struct iopf_window claimed;
+		bool claims = false;
 
 		fault_window(m, f, &first, &pages);
 		r = fit_budget(m, m->devs[f->dev].vm, page, &first, &pages, &t, at);
 		if (r < 0)
 			return r;
 		t += m->config->cost.fault_us;
+		/* caught up with map-ahead behind other ranges: the rest of its range now, whole */
+		if (m->config->answer_early && ahead_claim(&m->ahead, page, &claimed)) {
+			pages = MAX(first + pages, claimed.iova + claimed.size) - first;
+			claims = true;
+		}
 		/* answered early only while one device's faults have the resolver to themselves */
-		if (m->config->answer_early && m->batch_faults[f->dev] == n) {
+		if (m->config->answer_early && !claims && m->batch_faults[f->dev] == n) {
 			uint64_t now = MIN((uint64_t)iopf_policy_ahead_pages(&m->policy), first + pages - page);
 
 			t = map_pages(m, page, now, t, at);

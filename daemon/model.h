@@ -31,8 +31,10 @@
  * to the costs, as iopf_policy_fit_costs() does) before answering and queues
  * the rest of the window, from the faulting page up, then below it, to be
  * mapped ahead: while no fault waits, the policy's ahead_pages at a time, so
- * that a fault waits for at most one such chunk.  A page is there from the
- * moment it is mapped.
+ * that a fault waits for at most one such chunk.  A fault on a page still
+ * queued behind other ranges (ahead_claim(): the device caught up with its
+ * map-ahead) gets the rest of that range with its window, mapped whole
+ * before the answer.  A page is there from the moment it is mapped.
  * Faults that arrive meanwhile wait for the next batch, which the resolver,
  * awake, takes at the cost of a call (call_us), as it does each map-ahead
  * chunk and each range it releases.  Pages count as pinned from the start of the batch that maps

@@ -71,8 +71,8 @@ enum iopf_policy_kind {
  * auto: a run on a deep-queued or contended device grows to this many
  * times MAX.  A deep queue's faults arrive for the pages just past the
  * window being mapped, each window's end brings up to a queue's worth, so a
- * short window costs many faults: sequential, 4 devices x 16, takes 7.5x
- * fewer faults at 8x (7,226 a GiB against 54,411) in 0.94x the device time,
+ * short window costs many faults: sequential, 4 devices x 16, takes 12x
+ * fewer faults at 8x (4,499 a GiB against 54,411) in 0.73x the device time,
  * and every table of make bench meets the target as before.
  */
 #define IOPF_AUTO_DEEP_GROWTH 8u
@@ -190,10 +190,10 @@ int iopf_policy_parse(const char *text, struct iopf_policy *ret);
  * auto:16:64:
  *
  *   the seed's costs (0.72 us a fault, 0.48 us a page)    27 and 27
- *   30 us and 0.3 us (the test guest's kernel path)        24 and 4
- *   10 us and 0.3 us                                       20 and 9
- *   3 us and 0.48 us                                       23 and 23
- *   0.72 us and 0.1 us                                     25 and 23
+ *   30 us and 0.3 us (the test guest's kernel path)        25 and 4
+ *   10 us and 0.3 us                                       20 and 10
+ *   3 us and 0.48 us                                       24 and 24
+ *   0.72 us and 0.1 us                                     26 and 23
  *   the seed's, with a 10 us wake-up                       24 and 25
  *   the seed's, with a 20 us wake-up                       23 and 23
  *

@@ -336,6 +336,47 @@ START_TEST(map_ahead_queue_is_bounded)
 }
 END_TEST
 
+/*
+ * A fault in a range queued behind another takes the rest of it; one in the
+ * oldest range does not (the next chunk maps it), nor one nothing holds.
+ */
+START_TEST(map_ahead_claims_a_range_behind_others)
+{
+	const uint64_t far = UINT64_C(1) << 20;
+	struct ahead a = { 0 };
+	struct iopf_window w;
+
+	ck_assert_int_eq(ahead_push(&a, 0, 64 * PAGE), 0);
+	ck_assert_int_eq(ahead_push(&a, far, 64 * PAGE), 0);
+	ck_assert(!ahead_claim(&a, 16 * PAGE, &w));
+	ck_assert(!ahead_claim(&a, far + 64 * PAGE, &w));
+	ck_assert(ahead_claim(&a, far + 16 * PAGE, &w));
+	ck_assert_uint_eq(w.iova, far + 16 * PAGE);
+	ck_assert_uint_eq(w.size, 48 * PAGE);
+	ck_assert(!ahead_claim(&a, far + 32 * PAGE, &w));
+	/* what was below the claim stays queued, after the oldest range */
+	ck_assert(ahead_take(&a, 64 * PAGE, &w));
+	ck_assert_uint_eq(w.iova, 0);
+	ck_assert(ahead_take(&a, 64 * PAGE, &w));
+	ck_assert_uint_eq(w.iova, far);
+	ck_assert_uint_eq(w.size, 16 * PAGE);
+	ck_assert(!ahead_take(&a, 64 * PAGE, &w));
+
+	/* a claim from a range's first page empties it: taking skips it */
+	ck_assert_int_eq(ahead_push(&a, 0, PAGE), 0);
+	ck_assert_int_eq(ahead_push(&a, far, 4 * PAGE), 0);
+	ck_assert_int_eq(ahead_push(&a, 2 * far, PAGE), 0);
+	ck_assert(ahead_claim(&a, far, &w));
+	ck_assert_uint_eq(w.size, 4 * PAGE);
+	ck_assert(ahead_take(&a, far, &w));
+	ck_assert_uint_eq(w.iova, 0);
+	ck_assert(ahead_take(&a, far, &w));
+	ck_assert_uint_eq(w.iova, 2 * far);
+	ck_assert(!ahead_take(&a, far, &w));
+	ahead_done(&a);
+}
+END_TEST
+
 /* Idle reclaim: what no batch admitted since the time given goes, oldest first, in merged ranges. */
 START_TEST(releases_what_is_idle)
 {
@@ -506,7 +547,7 @@ START_TEST(a_failed_release_is_first_in_line)
 }
 END_TEST
 
-TEST_MAIN("budget", a_failed_release_is_first_in_line, a_cut_window_releases_what_it_left_outside, a_second_chance_at_the_end_of_the_line_is_spent,
+TEST_MAIN("budget", map_ahead_claims_a_range_behind_others, a_failed_release_is_first_in_line, a_cut_window_releases_what_it_left_outside, a_second_chance_at_the_end_of_the_line_is_spent,
 	  forged_huge_windows_are_cut_or_refused, holds_at_every_step, releases_the_oldest_chunk_first, merges_adjacent_releases,
 	  does_not_merge_across_the_top, a_quick_refault_earns_a_second_chance, second_chances_do_not_block_release,
 	  shrinks_rather_than_refuse_a_page,

@@ -527,6 +527,19 @@ START_TEST(notices_a_takeover_signalled_with_faults_to_drain)
 }
 END_TEST
 
+/* One device, fixed:256 answered early (map-ahead on: no budget). */
+static void setup_map_ahead_256(struct harness *h)
+{
+	struct resolver_config rc;
+
+	setup(h, 64);
+	rc = h->resolver->config;
+	iopf_policy_default(IOPF_POLICY_FIXED, &rc.policy);
+	rc.policy.fixed_pages = 256;
+	ck_assert_int_eq(resolver_set_config(h->resolver, &rc), 0);
+	ck_assert(h->resolver->map_ahead);
+}
+
 /*
  * A budget set while map-ahead ranges are queued (iopfctl budget set):
  * what is queued is not mapped past it (fixed:256 answered early, then a
@@ -537,20 +550,38 @@ START_TEST(a_budget_set_stops_the_map_ahead_queue)
 	struct resolver_config rc;
 	struct harness h;
 
-	setup(&h, 64);
-	rc = h.resolver->config;
-	iopf_policy_default(IOPF_POLICY_FIXED, &rc.policy);
-	rc.policy.fixed_pages = 256;
-	ck_assert_int_eq(resolver_set_config(h.resolver, &rc), 0);
-	ck_assert(h.resolver->map_ahead);
+	setup_map_ahead_256(&h);
 	serve_one_fault(&h, 0);
 	ck_assert_uint_eq(sim_pinned(&h), 16);
 	ck_assert_uint_gt(h.resolver->ahead.len, 0);
+	rc = h.resolver->config;
 	rc.budget_pages = 16;
 	ck_assert_int_eq(resolver_set_config(h.resolver, &rc), 0);
 	for (int i = 0; i < 20; i++)
 		ck_assert_int_eq(resolver_serve(h.resolver, RESOLVER_KICK), 0);
 	ck_assert_uint_eq(sim_pinned(&h), 16);
+	teardown(&h);
+}
+END_TEST
+
+/*
+ * A fault on a page queued to be mapped ahead behind another range takes
+ * the rest of that range, mapped before its answer; one on the range being
+ * mapped ahead waits for a chunk (fixed:256, answered early: 16 pages).
+ */
+START_TEST(a_fault_that_caught_up_claims_its_queued_range)
+{
+	struct harness h;
+
+	setup_map_ahead_256(&h);
+	serve_one_fault(&h, 0);
+	serve_one_fault(&h, UINT64_C(8) << 20);
+	ck_assert_uint_eq(sim_pinned(&h), 32);
+	ck_assert_uint_eq(h.resolver->ahead.len, 2);
+	serve_one_fault(&h, (UINT64_C(8) << 20) + 32 * IOPF_PAGE_SIZE);
+	ck_assert_uint_eq(sim_pinned(&h), 16 + 256);
+	serve_one_fault(&h, 64 * IOPF_PAGE_SIZE);
+	ck_assert_uint_eq(sim_pinned(&h), 16 + 256 + 16);
 	teardown(&h);
 }
 END_TEST
@@ -623,7 +654,7 @@ START_TEST(a_failed_release_stays_counted)
 END_TEST
 
 TEST_MAIN("resolver", a_failed_release_stays_counted, a_budget_set_later_holds_for_what_was_pinned_before,
-	  a_budget_set_stops_the_map_ahead_queue, counts_a_pace_sample_once, notices_a_takeover_signalled_with_faults_to_drain, asks_whether_displaced_only_when_the_kernel_signalled, a_refused_entry_makes_the_next_windows_cautious, retries_what_a_resolve_call_left_undone,
+	  a_budget_set_stops_the_map_ahead_queue, a_fault_that_caught_up_claims_its_queued_range, counts_a_pace_sample_once, notices_a_takeover_signalled_with_faults_to_drain, asks_whether_displaced_only_when_the_kernel_signalled, a_refused_entry_makes_the_next_windows_cautious, retries_what_a_resolve_call_left_undone,
 	  leaves_faults_to_the_kernel_when_retries_run_out, stops_serving_an_unusable_fd, refuses_a_producer_index_behind_or_too_far_ahead,
 	  keeps_its_own_consumer_index, drains_a_bounded_number_of_records_then_yields,
 	  tracks_a_bounded_number_of_devices, reclaims_what_no_fault_used)
