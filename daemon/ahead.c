@@ -87,6 +87,12 @@ bool ahead_claim(struct ahead *a, uint64_t iova, struct iopf_window *ret)
 	return false;
 }
 
+bool ahead_answer_early(uint32_t device_faults, uint32_t batch_faults, uint64_t window_start,
+			uint64_t page)
+{
+	return device_faults == batch_faults || (device_faults == 1 && window_start == page);
+}
+
 void ahead_done(struct ahead *a)
 {
 	free(a->ranges);

@@ -390,8 +390,8 @@ static int take(struct model *m, double at)
 			pages = MAX(first + pages, claimed.iova + claimed.size) - first;
 			claims = true;
 		}
-		/* answered early only while one device's faults have the resolver to themselves */
-		if (m->config->answer_early && !claims && m->batch_faults[f->dev] == n) {
+		if (m->config->answer_early && !claims &&
+		    ahead_answer_early(m->batch_faults[f->dev], n, first, page)) {
 			uint64_t now = MIN((uint64_t)iopf_policy_ahead_pages(&m->policy), first + pages - page);
 
 			t = map_pages(m, page, now, t, at);

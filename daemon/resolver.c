@@ -422,8 +422,7 @@ static bool fault_adds_up(const struct vfio_iopf_fault *f)
 	       f->dma_size - 1 <= UINT64_MAX - f->dma_iova;
 }
 
-/* @lone: the batch's faults are all this device's (see split_window()) */
-static void decide(struct resolver *r, const struct vfio_iopf_fault *f, bool lone,
+static void decide(struct resolver *r, const struct vfio_iopf_fault *f,
 		   struct vfio_iopf_resolve_entry *e)
 {
 	struct resolver_device *dev = device_of(r, f->dev_id);
@@ -463,7 +462,9 @@ static void decide(struct resolver *r, const struct vfio_iopf_fault *f, bool lon
 	keep_to_budget(r, f->iova, &w);
 	/* never with a limit: what is mapped ahead would not be within it */
 	if (r->map_ahead && view.dma_size > IOPF_PAGE_SIZE && !cautious) {
-		if (!claim_queued(r, f->iova, &view, &w) && lone)
+		if (!claim_queued(r, f->iova, &view, &w) &&
+		    ahead_answer_early(view.device_faults, view.batch_faults, w.iova,
+				       f->iova & ~(IOPF_PAGE_SIZE - 1)))
 			split_window(r, f->iova, &w);
 	}
 	*e = (struct vfio_iopf_resolve_entry) {
@@ -485,7 +486,6 @@ static void decide(struct resolver *r, const struct vfio_iopf_fault *f, bool lon
 static uint32_t decide_batch(struct resolver *r, uint32_t n)
 {
 	uint32_t nrecords = 0, nentries = 0;
-	bool lone;
 
 	budget_batch_begin(r->budget, now_ns());
 	for (uint32_t i = 0; i < n; i++) {
@@ -500,14 +500,9 @@ static uint32_t decide_batch(struct resolver *r, uint32_t n)
 		device_of(r, f->dev_id)->faults++;
 		nrecords++;
 	}
-	/*
-	 * With several devices waiting, mapping ahead for one would only delay
-	 * the others' faults: answer early only a batch of one device's faults.
-	 */
-	lone = nrecords && device_of(r, r->records[0].dev_id)->batch_faults == nrecords;
 	r->nrecords = nrecords;
 	for (uint32_t i = 0; i < nrecords; i++)
-		decide(r, &r->records[i], lone, &r->batch->entries[nentries++]);
+		decide(r, &r->records[i], &r->batch->entries[nentries++]);
 	for (uint32_t i = 0; i < nrecords; i++)
 		device_of(r, r->records[i].dev_id)->batch_faults = 0;
 	return nentries;

@@ -586,6 +586,34 @@ START_TEST(a_fault_that_caught_up_claims_its_queued_range)
 }
 END_TEST
 
+/*
+ * In a batch of two devices' faults, each its device's only one: a window
+ * that starts at its fault is answered early (16 pages), one that starts
+ * before it is mapped whole (fixed:256 blocks, faults 4 MiB apart).
+ */
+START_TEST(a_run_is_answered_early_beside_other_devices_faults)
+{
+	struct resolver_config rc;
+	struct harness h;
+
+	setup_devices(&h, 64, 2, 5000, 0, 0);
+	rc = h.resolver->config;
+	iopf_policy_default(IOPF_POLICY_FIXED, &rc.policy);
+	rc.policy.fixed_pages = 256;
+	ck_assert_int_eq(resolver_set_config(h.resolver, &rc), 0);
+	fault_devices(&h, 2, 0);
+	ck_assert_int_eq(resolver_drain(h.resolver), 2);
+	wait_devices(&h, 2);
+	ck_assert_uint_eq(sim_pinned(&h), 2 * 16);
+	ck_assert_uint_eq(h.resolver->ahead.len, 2);
+	fault_devices(&h, 2, (UINT64_C(2) << 20) + 8 * IOPF_PAGE_SIZE);
+	ck_assert_int_eq(resolver_drain(h.resolver), 2);
+	wait_devices(&h, 2);
+	ck_assert_uint_eq(sim_pinned(&h), 2 * 16 + 2 * 256);
+	teardown(&h);
+}
+END_TEST
+
 static uint64_t counted_pinned(struct harness *h)
 {
 	struct budget_stats st;
@@ -654,7 +682,7 @@ START_TEST(a_failed_release_stays_counted)
 END_TEST
 
 TEST_MAIN("resolver", a_failed_release_stays_counted, a_budget_set_later_holds_for_what_was_pinned_before,
-	  a_budget_set_stops_the_map_ahead_queue, a_fault_that_caught_up_claims_its_queued_range, counts_a_pace_sample_once, notices_a_takeover_signalled_with_faults_to_drain, asks_whether_displaced_only_when_the_kernel_signalled, a_refused_entry_makes_the_next_windows_cautious, retries_what_a_resolve_call_left_undone,
+	  a_budget_set_stops_the_map_ahead_queue, a_fault_that_caught_up_claims_its_queued_range, a_run_is_answered_early_beside_other_devices_faults, counts_a_pace_sample_once, notices_a_takeover_signalled_with_faults_to_drain, asks_whether_displaced_only_when_the_kernel_signalled, a_refused_entry_makes_the_next_windows_cautious, retries_what_a_resolve_call_left_undone,
 	  leaves_faults_to_the_kernel_when_retries_run_out, stops_serving_an_unusable_fd, refuses_a_producer_index_behind_or_too_far_ahead,
 	  keeps_its_own_consumer_index, drains_a_bounded_number_of_records_then_yields,
 	  tracks_a_bounded_number_of_devices, reclaims_what_no_fault_used)
