@@ -424,8 +424,8 @@ static void answer(struct model *m, const struct event *e)
 
 /*
  * Between batches, the resolver still awake: faults first; else the next
- * ahead_pages pages to map ahead, one resolve call, after which waiting
- * faults go first again.
+ * chunk of pages to map ahead (iopf_policy_ahead_chunk_pages()), one
+ * resolve call, after which waiting faults go first again.
  */
 static void idle(struct model *m, double at)
 {
@@ -435,7 +435,7 @@ static void idle(struct model *m, double at)
 		push(m, at + m->config->cost.call_us, EVENT_TAKE, 0, 0);
 		return;
 	}
-	if (!ahead_take(&m->ahead, iopf_policy_ahead_pages(&m->policy), &chunk)) {
+	if (!ahead_take(&m->ahead, iopf_policy_ahead_chunk_pages(&m->policy), &chunk)) {
 		m->resolver_busy = false;
 		return;
 	}

@@ -58,6 +58,11 @@ uint32_t iopf_policy_ahead_pages(const struct iopf_policy *p)
 	return p->ahead_pages ? p->ahead_pages : IOPF_AHEAD_PAGES_DEFAULT;
 }
 
+uint32_t iopf_policy_ahead_chunk_pages(const struct iopf_policy *p)
+{
+	return MAX(iopf_policy_ahead_pages(p) / IOPF_AHEAD_CHUNKS, 1u);
+}
+
 /* Window sizes are counts of pages from 1 to 2^20 (4 GiB). */
 static int parse_pages(const char *s, char **ret_end, uint32_t *ret)
 {

@@ -704,7 +704,7 @@ int resolver_drain(struct resolver *r)
 }
 
 /*
- * No fault waits: maps the next policy's ahead_pages of what is left of
+ * No fault waits: maps the next policy's chunk of what is left of
  * windows answered early, one map-only entry, and comes back for more
  * through the loop, so that faults go first.
  */
@@ -716,7 +716,8 @@ static int map_ahead_chunk(struct resolver *r)
 	int ret;
 
 	if (!r->map_ahead || iopf_ring_ready(&r->ring, r->head, &n) < 0 || n > 0 ||
-	    !ahead_take(&r->ahead, (uint64_t)iopf_policy_ahead_pages(&r->config.policy) << IOPF_PAGE_SHIFT, &w))
+	    !ahead_take(&r->ahead, (uint64_t)iopf_policy_ahead_chunk_pages(&r->config.policy) << IOPF_PAGE_SHIFT,
+			&w))
 		return 0;
 	*e = (struct vfio_iopf_resolve_entry) {
 		.map_iova = w.iova,
