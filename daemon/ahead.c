@@ -69,20 +69,25 @@ bool ahead_take(struct ahead *a, uint64_t max_size, struct iopf_window *ret)
 	return true;
 }
 
-bool ahead_claim(struct ahead *a, uint64_t iova, struct iopf_window *ret)
+bool ahead_claim(struct ahead *a, uint64_t iova, uint64_t max_size, struct iopf_window *ret)
 {
 	drop_empty_head(a);
 	if (a->len == 0 || holds(nth(a, 0), iova))
 		return false;
 	for (size_t i = 1; i < a->len; i++) {
 		struct iopf_window *r = nth(a, i);
+		uint64_t rest;
 
-		if (holds(r, iova)) {
-			*ret = (struct iopf_window) { .iova = iova, .size = r->size - (iova - r->iova) };
-			/* what is left below the fault stays queued; may be empty */
-			r->size = iova - r->iova;
-			return true;
-		}
+		if (!holds(r, iova))
+			continue;
+		rest = r->size - (iova - r->iova);
+		/* what is left below the fault stays queued; may be empty */
+		r->size = iova - r->iova;
+		/* past max_size, to the back; all of it if the queue cannot take it (r may move) */
+		if (rest > max_size && ahead_push(a, iova + max_size, rest - max_size) == 0)
+			rest = max_size;
+		*ret = (struct iopf_window) { .iova = iova, .size = rest };
+		return true;
 	}
 	return false;
 }

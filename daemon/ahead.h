@@ -29,13 +29,15 @@ int ahead_push(struct ahead *a, uint64_t iova, uint64_t size);
 bool ahead_take(struct ahead *a, uint64_t max_size, struct iopf_window *ret);
 /*
  * A fault at @iova, page aligned: if a queued range other than the oldest
- * holds it, takes [iova, that range's end) out of the queue into @ret and
- * returns true.  The device caught up with map-ahead that reaches it only
- * after the ranges before it, while faults go first: waiting for it, the
- * device would fault every chunk.  False if no range holds @iova, or the
- * oldest does (the next chunk maps it: the device follows right behind).
+ * holds it, takes [iova, that range's end), at most @max_size bytes of it,
+ * out of the queue into @ret and returns true; what is left past those
+ * goes to the back of the queue.  The device caught up with map-ahead that
+ * reaches it only after the ranges before it, while faults go first:
+ * waiting for it, the device would fault every chunk.  False if no range
+ * holds @iova, or the oldest does (the next chunk maps it: the device
+ * follows right behind).
  */
-bool ahead_claim(struct ahead *a, uint64_t iova, struct iopf_window *ret);
+bool ahead_claim(struct ahead *a, uint64_t iova, uint64_t max_size, struct iopf_window *ret);
 /*
  * Whether a fault whose window starts at @window_start is answered once its
  * page at @page and the ones after it up to ahead_pages are mapped, the

@@ -386,7 +386,8 @@ static int take(struct model *m, double at)
 			return r;
 		t += m->config->cost.fault_us;
 		/* caught up with map-ahead behind other ranges: the rest of its range now, whole */
-		if (m->config->answer_early && ahead_claim(&m->ahead, page, &claimed)) {
+		if (m->config->answer_early &&
+		    ahead_claim(&m->ahead, page, iopf_policy_claim_pages(&m->policy), &claimed)) {
 			pages = MAX(first + pages, claimed.iova + claimed.size) - first;
 			claims = true;
 		}

@@ -63,6 +63,11 @@ uint32_t iopf_policy_ahead_chunk_pages(const struct iopf_policy *p)
 	return MAX(iopf_policy_ahead_pages(p) / IOPF_AHEAD_CHUNKS, 1u);
 }
 
+uint64_t iopf_policy_claim_pages(const struct iopf_policy *p)
+{
+	return (uint64_t)p->max_pages * IOPF_AUTO_DEEP_GROWTH;
+}
+
 /* Window sizes are counts of pages from 1 to 2^20 (4 GiB). */
 static int parse_pages(const char *s, char **ret_end, uint32_t *ret)
 {
@@ -303,14 +308,8 @@ static struct iopf_window auto_window(const struct iopf_policy *p, struct iopf_d
 				.pages = s->window_pages,
 				.ns = f->timestamp_ns - s->window_ns,
 			};
-		/*
-		 * A long run's windows grow by a share of it: few faults, bounded
-		 * waste.  Only on a device that has not shared batches with
-		 * others for a while: one whose map-ahead waits behind other
-		 * devices' faults catches up with it and faults every ahead_pages.
-		 */
-		if (faults_since_contended(dev) > IOPF_AUTO_LONG_RUN_ALONE_FAULTS &&
-		    run >= IOPF_AUTO_LONG_RUN_PAGES)
+		/* A long run's windows grow by a share of it: few faults, bounded waste. */
+		if (run >= IOPF_AUTO_LONG_RUN_PAGES)
 			max = MAX(max, run / IOPF_AUTO_LONG_RUN_SHARE);
 		run = MIN(MAX(run, (uint64_t)p->min_pages), max);
 		w = clamp_to_range(page, run << IOPF_PAGE_SHIFT, f);

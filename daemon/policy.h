@@ -46,7 +46,7 @@ enum iopf_policy_kind {
  * the faults at 3 us a fault).  One map-ahead call maps 1/IOPF_AHEAD_CHUNKS
  * of that: a fault that arrives during the call waits for it, and with 16
  * pages a call the random device of mix at 4 x 1 waited behind the
- * streaming devices' map-ahead, 1.29 T* (make bench; 8 pages: 1.19 T*).
+ * streaming devices' map-ahead, 1.29 T* (make bench; 8 pages: 1.22 T*).
  */
 #define IOPF_AHEAD_PAGES_DEFAULT 16u
 #define IOPF_AHEAD_CHUNKS 2u
@@ -86,22 +86,17 @@ enum iopf_policy_kind {
 #define IOPF_AUTO_DEEP_GROWTH 8u
 /*
  * auto: a run of this many pages (4 MiB, 16 x the default MAX) is long, and
- * on a device none of whose last IOPF_AUTO_LONG_RUN_ALONE_FAULTS faults
- * shared a batch with other devices' faults, its windows grow to at least
- * 1/IOPF_AUTO_LONG_RUN_SHARE of it: a long run takes a fault for each 25 %
- * it grows by and pins at most 25 % past its end.  Answered early, a
- * window's size costs such a device nothing but pinned memory: sequential
- * 1 x 1 takes 43 faults a GiB, not 4,098, in 0.90x the time, 1 x 16 155,
- * not 2,585, and the seed's 10 MiB messages slow the device 4.8 %, not
+ * its windows grow to at least 1/IOPF_AUTO_LONG_RUN_SHARE of it: a long run
+ * takes a fault for each 25 % it grows by and pins at most 25 % past its
+ * end.  Answered early, a window's size costs the device nothing but
+ * pinned memory: sequential 1 x 1 takes 43 faults a GiB, not 4,098, in
+ * 0.90x the time, 1 x 16 155, not 2,585, 4 x 16 1,671, not 6,567, in 0.98x
+ * the time, and the seed's 10 MiB messages slow the device 4.8 %, not
  * 12.5 %.  Runs shorter than that stay as they were, which keeps 1 MiB
- * messages within 1.21 P*.  Where other devices' faults share the batches,
- * a device's map-ahead waits behind them and the device catches up with it,
- * faulting every ahead_pages: sequential 4 x 1 took 1.9x the faults with
- * the rule.
+ * messages within 1.21 P*.
  */
 #define IOPF_AUTO_LONG_RUN_PAGES 1024u
 #define IOPF_AUTO_LONG_RUN_SHARE 4u
-#define IOPF_AUTO_LONG_RUN_ALONE_FAULTS 1024u
 #define IOPF_STREAMS_PER_DEVICE 32u
 #define IOPF_STREAM_SLACK_PAGES UINT64_C(16)
 
@@ -200,7 +195,7 @@ int iopf_policy_parse(const char *text, struct iopf_policy *ret);
  *   the seed's costs (0.72 us a fault, 0.48 us a page)    28 and 28
  *   30 us and 0.3 us (the test guest's kernel path)        25 and 4
  *   10 us and 0.3 us                                       20 and 9
- *   3 us and 0.48 us                                       23 and 23
+ *   3 us and 0.48 us                                       24 and 24
  *   0.72 us and 0.1 us                                     26 and 23
  *   the seed's, with a 10 us wake-up                       24 and 25
  *   the seed's, with a 20 us wake-up                       23 and 23
@@ -213,6 +208,12 @@ void iopf_policy_fit_costs(struct iopf_policy *p, double fault_page_times, doubl
 uint32_t iopf_policy_ahead_pages(const struct iopf_policy *p);
 /* Pages one map-ahead call maps. */
 uint32_t iopf_policy_ahead_chunk_pages(const struct iopf_policy *p);
+/*
+ * The most a fault that caught up with map-ahead takes of its queued range
+ * (ahead_claim()): a queued run's window, MAX x IOPF_AUTO_DEEP_GROWTH, so
+ * that the faults behind it wait no longer than for such a window.
+ */
+uint64_t iopf_policy_claim_pages(const struct iopf_policy *p);
 /* Writes the canonical text of @p, as iopf_policy_parse() accepts it. */
 int iopf_policy_format(const struct iopf_policy *p, char *buf, size_t len);
 

@@ -337,8 +337,9 @@ START_TEST(map_ahead_queue_is_bounded)
 END_TEST
 
 /*
- * A fault in a range queued behind another takes the rest of it; one in the
- * oldest range does not (the next chunk maps it), nor one nothing holds.
+ * A fault in a range queued behind another takes the rest of it, up to a
+ * size; one in the oldest range does not (the next chunk maps it), nor one
+ * nothing holds.
  */
 START_TEST(map_ahead_claims_a_range_behind_others)
 {
@@ -348,12 +349,12 @@ START_TEST(map_ahead_claims_a_range_behind_others)
 
 	ck_assert_int_eq(ahead_push(&a, 0, 64 * PAGE), 0);
 	ck_assert_int_eq(ahead_push(&a, far, 64 * PAGE), 0);
-	ck_assert(!ahead_claim(&a, 16 * PAGE, &w));
-	ck_assert(!ahead_claim(&a, far + 64 * PAGE, &w));
-	ck_assert(ahead_claim(&a, far + 16 * PAGE, &w));
+	ck_assert(!ahead_claim(&a, 16 * PAGE, far, &w));
+	ck_assert(!ahead_claim(&a, far + 64 * PAGE, far, &w));
+	ck_assert(ahead_claim(&a, far + 16 * PAGE, far, &w));
 	ck_assert_uint_eq(w.iova, far + 16 * PAGE);
 	ck_assert_uint_eq(w.size, 48 * PAGE);
-	ck_assert(!ahead_claim(&a, far + 32 * PAGE, &w));
+	ck_assert(!ahead_claim(&a, far + 32 * PAGE, far, &w));
 	/* what was below the claim stays queued, after the oldest range */
 	ck_assert(ahead_take(&a, 64 * PAGE, &w));
 	ck_assert_uint_eq(w.iova, 0);
@@ -366,12 +367,31 @@ START_TEST(map_ahead_claims_a_range_behind_others)
 	ck_assert_int_eq(ahead_push(&a, 0, PAGE), 0);
 	ck_assert_int_eq(ahead_push(&a, far, 4 * PAGE), 0);
 	ck_assert_int_eq(ahead_push(&a, 2 * far, PAGE), 0);
-	ck_assert(ahead_claim(&a, far, &w));
+	ck_assert(ahead_claim(&a, far, far, &w));
 	ck_assert_uint_eq(w.size, 4 * PAGE);
 	ck_assert(ahead_take(&a, far, &w));
 	ck_assert_uint_eq(w.iova, 0);
 	ck_assert(ahead_take(&a, far, &w));
 	ck_assert_uint_eq(w.iova, 2 * far);
+	ck_assert(!ahead_take(&a, far, &w));
+
+	/* at most max_size: the rest goes to the back */
+	ck_assert_int_eq(ahead_push(&a, 0, PAGE), 0);
+	ck_assert_int_eq(ahead_push(&a, far, 64 * PAGE), 0);
+	ck_assert_int_eq(ahead_push(&a, 2 * far, PAGE), 0);
+	ck_assert(ahead_claim(&a, far + 8 * PAGE, 16 * PAGE, &w));
+	ck_assert_uint_eq(w.iova, far + 8 * PAGE);
+	ck_assert_uint_eq(w.size, 16 * PAGE);
+	ck_assert(ahead_take(&a, far, &w));
+	ck_assert_uint_eq(w.iova, 0);
+	ck_assert(ahead_take(&a, far, &w));
+	ck_assert_uint_eq(w.iova, far);
+	ck_assert_uint_eq(w.size, 8 * PAGE);
+	ck_assert(ahead_take(&a, far, &w));
+	ck_assert_uint_eq(w.iova, 2 * far);
+	ck_assert(ahead_take(&a, far, &w));
+	ck_assert_uint_eq(w.iova, far + 24 * PAGE);
+	ck_assert_uint_eq(w.size, 40 * PAGE);
 	ck_assert(!ahead_take(&a, far, &w));
 	ahead_done(&a);
 }

@@ -344,8 +344,8 @@ END_TEST
  * is at most 1.25 T* and its peak pinned memory at most 1.25 P*.  Checked at
  * 64 MiB on every workload and shape, 1 and 4 devices, depth 1 and 16.
  *
- * Known miss at this size: mix, 4 devices of depth 1, time (1.28 T*; at
- * 1 GiB, make bench, it meets at 1.19 T*).  Its devices differ: one streams,
+ * Known miss at this size: mix, 4 devices of depth 1, time (1.26 T*; at
+ * 1 GiB, make bench, it meets at 1.22 T*).  Its devices differ: one streams,
  * one faults at random, one on a hot set.  Batches hold several devices'
  * faults, so new runs start with one page, as they should where all four
  * wait for the resolver (random, hot set, phases); here the random device's
