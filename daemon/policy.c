@@ -270,13 +270,16 @@ static uint64_t faults_since_contended(const struct iopf_device_state *dev)
  * dear enough for blocks).  A fault inside a stream's last window leaves the
  * run alone: a deep queue raises those for the pages just past the faulting
  * one, before the window is mapped, and restarting runs there cost
- * sequential 1 x 16 a fault every 3.8 pages (make bench).
+ * sequential 1 x 16 a fault every 3.8 pages (make bench).  A new run right
+ * after a stream starts as long as the stream ran, from its page
+ * (IOPF_AUTO_STREAM_CONTINUED).
  */
 static struct iopf_window auto_window(const struct iopf_policy *p, struct iopf_device_state *dev,
 				      uint64_t page, const struct iopf_fault_view *f)
 {
 	struct iopf_stream *s;
 	struct iopf_window w;
+	uint64_t foreseen;
 
 	dev->clock++;
 	dev->pace = (struct iopf_pace_sample) { 0 };
@@ -313,6 +316,8 @@ static struct iopf_window auto_window(const struct iopf_policy *p, struct iopf_d
 			max = MAX(max, run / IOPF_AUTO_LONG_RUN_SHARE);
 		run = MIN(MAX(run, (uint64_t)p->min_pages), max);
 		w = clamp_to_range(page, run << IOPF_PAGE_SHIFT, f);
+		if (++s->continued >= IOPF_AUTO_STREAM_CONTINUED || s->foreseen)
+			dev->stream_pages = (w.iova + w.size - s->start) >> IOPF_PAGE_SHIFT;
 		dev->sequential_hits++;
 	} else {
 		if (dev->clock < dev->deep_until)
@@ -321,7 +326,14 @@ static struct iopf_window auto_window(const struct iopf_policy *p, struct iopf_d
 			w = fixed_window(page, p->contended_start_pages, f);
 		else
 			w = fixed_window(page, p->min_pages, f);
+		foreseen = MIN(dev->stream_pages, (uint64_t)p->max_pages * IOPF_AUTO_DEEP_GROWTH);
+		s->foreseen = foreseen > w.size >> IOPF_PAGE_SHIFT;
+		if (s->foreseen) {
+			w = clamp_to_range(page, foreseen << IOPF_PAGE_SHIFT, f);
+			dev->stream_pages = 0;
+		}
 		s->start = w.iova;
+		s->continued = 0;
 		s->valid = true;
 	}
 	s->next = w.iova + w.size;

@@ -296,11 +296,18 @@ END_TEST
 
 /*
  * After @faults of its faults, @dev's lone random faults get one page until
- * IOPF_AUTO_DEEP_FAULTS have passed, then the aligned block again.
+ * IOPF_AUTO_DEEP_FAULTS have passed, then the aligned block again; right
+ * after a stream, the first gets the stream's length, once.
  */
 static void one_page_until_deep_faults_pass(const struct iopf_policy *p, struct iopf_device_state *dev,
 					    unsigned faults)
 {
+	if (dev->stream_pages) {
+		uint64_t pages = MIN(dev->stream_pages, (uint64_t)p->max_pages * IOPF_AUTO_DEEP_GROWTH);
+
+		ck_assert_uint_eq(auto_fault(p, dev, 90000 * PAGE, 1).size, pages * PAGE);
+		faults++;
+	}
 	for (; faults < IOPF_AUTO_DEEP_FAULTS; faults++)
 		ck_assert_uint_eq(auto_fault(p, dev, (100000 + 1000 * (uint64_t)faults) * PAGE, 1).size,
 				  PAGE);
@@ -410,6 +417,31 @@ START_TEST(auto_long_runs_grow_by_a_share)
 		next += w.size;
 	}
 	ck_assert_uint_lt(faults, 50);
+}
+END_TEST
+
+/*
+ * A new run right after a stream starts as long as the stream ran, from its
+ * page, once: fresh buffers of one size fault once each.  A run started so
+ * that does not continue leaves the next new run its block.
+ */
+START_TEST(auto_starts_a_run_as_long_as_the_last_stream)
+{
+	const uint64_t slot = UINT64_C(2) << 20, end = PAGE + 256 * PAGE;
+	struct iopf_policy p = policy("auto");
+	struct iopf_device_state dev = { 0 };
+	struct iopf_window w = { 0 };
+
+	/* a 1 MiB buffer one page into its 2 MiB slot, read in order */
+	for (uint64_t next = PAGE; next < end; next = w.iova + w.size)
+		w = auto_fault(&p, &dev, next, 1);
+	w = auto_fault(&p, &dev, slot + PAGE, 1);
+	ck_assert_uint_eq(w.iova, slot + PAGE);
+	ck_assert_uint_ge(w.size, 256 * PAGE);
+	ck_assert_uint_le(w.size, 64 * IOPF_AUTO_DEEP_GROWTH * PAGE);
+	w = auto_fault(&p, &dev, 32 * slot + 5 * PAGE, 1);
+	ck_assert_uint_eq(w.iova, 32 * slot);
+	ck_assert_uint_eq(w.size, 16 * PAGE);
 }
 END_TEST
 
@@ -572,7 +604,7 @@ START_TEST(fit_leaves_explicit_sizes_alone)
 }
 END_TEST
 
-TEST_MAIN("policy", auto_paces_the_device_by_its_runs, fit_keeps_the_seed_sizes, fit_grows_with_the_square_of_the_stall, fit_sizes_queued_windows_by_the_awake_fault, fit_leaves_explicit_sizes_alone, auto_doubles_runs_up_to_max, auto_maps_aligned_blocks_for_random_faults,
+TEST_MAIN("policy", auto_starts_a_run_as_long_as_the_last_stream, auto_paces_the_device_by_its_runs, fit_keeps_the_seed_sizes, fit_grows_with_the_square_of_the_stall, fit_sizes_queued_windows_by_the_awake_fault, fit_leaves_explicit_sizes_alone, auto_doubles_runs_up_to_max, auto_maps_aligned_blocks_for_random_faults,
 	  auto_maps_one_page_for_deep_queues, auto_maps_one_page_while_other_devices_wait, auto_keeps_runs_through_faults_in_their_window,
 	  auto_long_runs_grow_by_a_share,
 	  auto_runs_grow_further_for_deep_queues, exact_is_one_page, fixed_is_aligned_block, fixed_clamped_to_range_start_and_end,

@@ -8,8 +8,11 @@
  * terabyte a second (a page in 4 ns), any stall is thousands of page times,
  * so after its first 32 lone faults (STALL_FIRST_SAMPLES) auto's block
  * grows from 16 pages to the largest, 1024.  The mock device faults once at each of 300 fresh 2 MiB
- * regions, one fault at a time, then once more far past them, where no run
- * continues: that fault must get 1024 pages where the first got 16.  After
+ * regions, one fault at a time, then twice more far past them, where no run
+ * continues: the second must get 1024 pages where the first fault got 16
+ * (each 1024-page block ends where the region after next begins, so the
+ * regions' faults made a stream, and the first new run after a stream
+ * starts as long as the stream ran).  After
  * the fit only every other region faults, too few for a second estimate, so
  * iopfd's report, on SIGTERM, gives the stall of those first 32, which must
  * agree with what the device saw: at most the median time those DMAs took
@@ -23,6 +26,7 @@
 #define REGION		(2ULL << 20)
 #define LONE_FAULTS	300
 #define FAR		(900ULL << 20)	/* 4 MiB aligned, past every window of the 300 */
+#define FARTHER		(960ULL << 20)	/* past the window of the fault at FAR (8192 pages at most) */
 /* the faults before the fit: the ones iopfd measured (STALL_FIRST_SAMPLES) */
 #define MEASURED	32
 
@@ -76,7 +80,8 @@ int main(void)
 			dma_us[i] = t_now_us() - t0;
 	}
 	qsort(dma_us + 1, MEASURED - 1, sizeof(dma_us[0]), cmp_double);
-	last = pages_mapped_by(&v, iopf_fd, IOVA + FAR);
+	pages_mapped_by(&v, iopf_fd, IOVA + FAR);
+	last = pages_mapped_by(&v, iopf_fd, IOVA + FARTHER);
 
 	t_iopfd_stop(pid);
 	n = read(out[0], report, sizeof(report) - 1);
