@@ -583,6 +583,11 @@ START_TEST(a_fault_that_caught_up_claims_its_queued_range)
 	ck_assert_uint_eq(sim_pinned(&h), 16 + 256);
 	serve_one_fault(&h, 64 * IOPF_PAGE_SIZE);
 	ck_assert_uint_eq(sim_pinned(&h), 16 + 256 + 16);
+	/* map-ahead calls tell the stall meter nothing of a page's cost */
+	ck_assert_uint_eq(h.resolver->stall.ncalls, 4);
+	ck_assert_int_eq(resolver_serve(h.resolver, RESOLVER_KICK), 0);
+	ck_assert_uint_eq(sim_pinned(&h), 16 + 256 + 16 + 8);
+	ck_assert_uint_eq(h.resolver->stall.ncalls, 4);
 	teardown(&h);
 }
 END_TEST
