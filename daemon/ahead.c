@@ -95,7 +95,7 @@ bool ahead_claim(struct ahead *a, uint64_t iova, uint64_t max_size, struct iopf_
 bool ahead_answer_early(uint32_t device_faults, uint32_t batch_faults, uint64_t window_start,
 			uint64_t page)
 {
-	return device_faults == batch_faults || (device_faults == 1 && window_start == page);
+	return device_faults == batch_faults || window_start == page;
 }
 
 void ahead_done(struct ahead *a)

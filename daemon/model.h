@@ -26,8 +26,7 @@
  * batch are its VM's: iopfd reads each VM's ring apart), pins and maps the pages of it not yet
  * mapped (fault_us + page_us per new page) and answers the fault.  With
  * answer_early, for a batch whose faults are all one device's, or a window
- * that starts at the only fault of its device in the batch
- * (ahead_answer_early()), it maps only the faulting page and the ones after
+ * that starts at its fault (ahead_answer_early()), it maps only the faulting page and the ones after
  * it up to ahead_pages (fitted to the costs, as iopf_policy_fit_costs()
  * does) before answering and queues the rest of the window, from the
  * faulting page up, then below it, to be mapped ahead: while no fault

@@ -90,10 +90,10 @@ enum iopf_policy_kind {
  * takes a fault for each 25 % it grows by and pins at most 25 % past its
  * end.  Answered early, a window's size costs the device nothing but
  * pinned memory: sequential 1 x 1 takes 43 faults a GiB, not 4,098, in
- * 0.90x the time, 1 x 16 155, not 2,585, 4 x 16 1,671, not 6,567, in 0.98x
- * the time, and the seed's 10 MiB messages slow the device 4.8 %, not
- * 12.5 %.  Runs shorter than that stay as they were, which keeps 1 MiB
- * messages within 1.21 P*.
+ * 0.90x the time, 1 x 16 155, not 2,585, 4 x 16 2,922, not 6,567, and
+ * the seed's 10 MiB messages slow the device 4.8 %, not 12.5 %.  Runs
+ * shorter than that stay as they were, which keeps 1 MiB messages within
+ * 1.21 P*.
  */
 #define IOPF_AUTO_LONG_RUN_PAGES 1024u
 #define IOPF_AUTO_LONG_RUN_SHARE 4u

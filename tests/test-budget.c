@@ -397,6 +397,22 @@ START_TEST(map_ahead_claims_a_range_behind_others)
 }
 END_TEST
 
+/*
+ * Answered early: every window of a batch of one device's faults; beside
+ * other devices' faults, a window that starts at its fault (a run going
+ * on), however many faults its device has in the batch, and not a block
+ * around one.
+ */
+START_TEST(map_ahead_answers_runs_early_in_any_batch)
+{
+	ck_assert(ahead_answer_early(3, 3, 0, 8 * PAGE));
+	ck_assert(ahead_answer_early(1, 4, 8 * PAGE, 8 * PAGE));
+	ck_assert(ahead_answer_early(3, 5, 8 * PAGE, 8 * PAGE));
+	ck_assert(!ahead_answer_early(1, 4, 0, 8 * PAGE));
+	ck_assert(!ahead_answer_early(3, 5, 0, 8 * PAGE));
+}
+END_TEST
+
 /* Idle reclaim: what no batch admitted since the time given goes, oldest first, in merged ranges. */
 START_TEST(releases_what_is_idle)
 {
@@ -567,7 +583,7 @@ START_TEST(a_failed_release_is_first_in_line)
 }
 END_TEST
 
-TEST_MAIN("budget", map_ahead_claims_a_range_behind_others, a_failed_release_is_first_in_line, a_cut_window_releases_what_it_left_outside, a_second_chance_at_the_end_of_the_line_is_spent,
+TEST_MAIN("budget", map_ahead_answers_runs_early_in_any_batch, map_ahead_claims_a_range_behind_others, a_failed_release_is_first_in_line, a_cut_window_releases_what_it_left_outside, a_second_chance_at_the_end_of_the_line_is_spent,
 	  forged_huge_windows_are_cut_or_refused, holds_at_every_step, releases_the_oldest_chunk_first, merges_adjacent_releases,
 	  does_not_merge_across_the_top, a_quick_refault_earns_a_second_chance, second_chances_do_not_block_release,
 	  shrinks_rather_than_refuse_a_page,
