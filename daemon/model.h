@@ -26,12 +26,12 @@
  * batch are its VM's: iopfd reads each VM's ring apart), pins and maps the pages of it not yet
  * mapped (fault_us + page_us per new page) and answers the fault.  With
  * answer_early, for a batch whose faults are all one device's, or a window
- * that starts at its fault (ahead_answer_early()), it maps only the faulting page and the ones after
- * it up to ahead_pages (fitted to the costs, as iopf_policy_fit_costs()
- * does) before answering and queues the rest of the window, from the
- * faulting page up, then below it, to be mapped ahead: while no fault
- * waits, half of ahead_pages at a time, so that a fault waits for at most
- * one such chunk.  A fault on a page still
+ * that starts at its fault (ahead_answer_early()), it maps only the
+ * faulting page and the ones after it up to ahead_pages (fitted to the
+ * costs, as iopf_policy_fit_costs() does) before answering and queues the
+ * rest of the window, from the faulting page up, then below it, to be
+ * mapped ahead: while no fault waits, half of ahead_pages at a time, so
+ * that a fault waits for at most one such chunk.  A fault on a page still
  * queued behind other ranges (ahead_claim(): the device caught up with its
  * map-ahead) gets the rest of that range with its window, mapped whole
  * before the answer.  A page is there from the moment it is mapped.

@@ -63,9 +63,15 @@ uint32_t iopf_policy_ahead_chunk_pages(const struct iopf_policy *p)
 	return MAX(iopf_policy_ahead_pages(p) / IOPF_AHEAD_CHUNKS, 1u);
 }
 
-uint64_t iopf_policy_claim_pages(const struct iopf_policy *p)
+/* The longest window of a run on a deep-queued or contended device (short of a long run's share). */
+static uint64_t queued_run_pages(const struct iopf_policy *p)
 {
 	return (uint64_t)p->max_pages * IOPF_AUTO_DEEP_GROWTH;
+}
+
+uint64_t iopf_policy_claim_pages(const struct iopf_policy *p)
+{
+	return queued_run_pages(p);
 }
 
 /* Window sizes are counts of pages from 1 to 2^20 (4 GiB). */
@@ -304,7 +310,7 @@ static struct iopf_window auto_window(const struct iopf_policy *p, struct iopf_d
 		uint64_t run = (s->next - s->start) >> IOPF_PAGE_SHIFT;
 		bool queued = dev->clock < dev->deep_until ||
 			      faults_since_contended(dev) < IOPF_AUTO_DEEP_FAULTS;
-		uint64_t max = (uint64_t)p->max_pages * (queued ? IOPF_AUTO_DEEP_GROWTH : 1);
+		uint64_t max = queued ? queued_run_pages(p) : p->max_pages;
 
 		if (s->window_ns && f->timestamp_ns > s->window_ns)
 			dev->pace = (struct iopf_pace_sample) {
@@ -326,7 +332,7 @@ static struct iopf_window auto_window(const struct iopf_policy *p, struct iopf_d
 			w = fixed_window(page, p->contended_start_pages, f);
 		else
 			w = fixed_window(page, p->min_pages, f);
-		foreseen = MIN(dev->stream_pages, (uint64_t)p->max_pages * IOPF_AUTO_DEEP_GROWTH);
+		foreseen = MIN(dev->stream_pages, queued_run_pages(p));
 		s->foreseen = foreseen > w.size >> IOPF_PAGE_SHIFT;
 		if (s->foreseen) {
 			w = clamp_to_range(page, foreseen << IOPF_PAGE_SHIFT, f);

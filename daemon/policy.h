@@ -79,9 +79,10 @@ enum iopf_policy_kind {
  * auto: a run on a deep-queued or contended device grows to this many
  * times MAX.  A deep queue's faults arrive for the pages just past the
  * window being mapped, each window's end brings up to a queue's worth, so a
- * short window costs many faults: sequential, 4 devices x 16, takes 12x
- * fewer faults at 8x (4,499 a GiB against 54,411) in 0.73x the device time,
- * and every table of make bench meets the target as before.
+ * short window costs many faults: sequential, 4 devices x 16, took 12x
+ * fewer faults at 8x (4,499 a GiB against 54,411) in 0.73x the device time
+ * when claims came (f7b5fdd), and every table of make bench met the target
+ * as before.
  */
 #define IOPF_AUTO_DEEP_GROWTH 8u
 /*
