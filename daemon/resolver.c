@@ -715,34 +715,38 @@ int resolver_drain(struct resolver *r)
 }
 
 /*
- * No fault waits: maps the next policy's chunk of what is left of
- * windows answered early, one map-only entry, and comes back for more
- * through the loop, so that faults go first.
+ * No fault waits: maps what is left of windows answered early, the
+ * policy's chunk a call, one map-only entry each, and looks at the ring
+ * between calls, so that faults go first.  After RESOLVER_AHEAD_CALLS_PER_TURN
+ * calls it comes back through the loop, for other VMs' faults and the
+ * control socket.
  */
-static int map_ahead_chunk(struct resolver *r)
+static int map_ahead(struct resolver *r)
 {
 	struct vfio_iopf_resolve_entry *e = &r->batch->entries[0];
+	uint64_t chunk = (uint64_t)iopf_policy_ahead_chunk_pages(&r->config.policy) << IOPF_PAGE_SHIFT;
 	struct iopf_window w;
 	uint32_t n;
 	int ret;
 
-	if (!r->map_ahead || iopf_ring_ready(&r->ring, r->head, &n) < 0 || n > 0 ||
-	    !ahead_take(&r->ahead, (uint64_t)iopf_policy_ahead_chunk_pages(&r->config.policy) << IOPF_PAGE_SHIFT,
-			&w))
-		return 0;
-	*e = (struct vfio_iopf_resolve_entry) {
-		.map_iova = w.iova,
-		.map_size = w.size,
-		.response = VFIO_IOPF_RESPONSE_SUCCESS,
-	};
-	ret = submit(r, 1);
-	if (ret < 0)
-		return ret;
-	if (e->out_result == 0)
-		r->stats.ahead_bytes += w.size;
-	/* Out of locked memory: the rest would fail too; faults ask for what they need. */
-	if (e->out_result == -ENOMEM)
-		ahead_done(&r->ahead);
+	for (unsigned calls = 0; calls < RESOLVER_AHEAD_CALLS_PER_TURN; calls++) {
+		if (!r->map_ahead || iopf_ring_ready(&r->ring, r->head, &n) < 0 || n > 0 ||
+		    !ahead_take(&r->ahead, chunk, &w))
+			return 0;
+		*e = (struct vfio_iopf_resolve_entry) {
+			.map_iova = w.iova,
+			.map_size = w.size,
+			.response = VFIO_IOPF_RESPONSE_SUCCESS,
+		};
+		ret = submit(r, 1);
+		if (ret < 0)
+			return ret;
+		if (e->out_result == 0)
+			r->stats.ahead_bytes += w.size;
+		/* Out of locked memory: the rest would fail too; faults ask for what they need. */
+		if (e->out_result == -ENOMEM)
+			ahead_done(&r->ahead);
+	}
 	return r->ahead.len ? resolver_kick(r) : 0;
 }
 
@@ -764,6 +768,6 @@ int resolver_serve(struct resolver *r, uint64_t count)
 		}
 	}
 	if (e >= 0)
-		e = map_ahead_chunk(r);
+		e = map_ahead(r);
 	return MIN(e, 0);
 }

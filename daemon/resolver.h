@@ -21,6 +21,8 @@
 #define RESOLVER_DEVICES_MAX 4096u
 /* Records one resolver_drain() handles before letting other VMs' rings go first. */
 #define RESOLVER_RECORDS_PER_DRAIN 1024u
+/* Map-ahead calls one turn makes before letting other VMs' rings and the control socket go first. */
+#define RESOLVER_AHEAD_CALLS_PER_TURN 8u
 /* Calls one batch gets when the backend stops short of it or fails transiently. */
 #define RESOLVER_RESOLVE_TRIES 3u
 /*

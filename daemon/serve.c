@@ -99,8 +99,9 @@ void serve_report(FILE *f, const struct serve_result *r)
 		char policy[64];
 
 		iopf_policy_format(&r->policy, policy, sizeof(policy));
-		fprintf(f, "  a lone fault stalled its device %.1f us (pinning %.3f us a page taken out); policy %s\n",
-			(double)r->resolver.stall_ns / 1e3, (double)r->resolver.page_pin_ns / 1e3, policy);
+		fprintf(f, "  a lone fault stalled its device %.1f us (pinning %.3f us a page taken out), its resolve call %.1f us; policy %s\n",
+			(double)r->resolver.stall_ns / 1e3, (double)r->resolver.page_pin_ns / 1e3,
+			(double)r->resolver.fault_call_ns / 1e3, policy);
 	}
 	if (r->resolver.page_move_ns)
 		fprintf(f, "  the device moved a page in %.3f us (measured from its runs)\n",
