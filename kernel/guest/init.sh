@@ -19,6 +19,11 @@ if grep -q 'iopf.bench=eager' /proc/cmdline; then
 	/bin/iopf-pci-bench 2>&1
 	/bin/debug-exit $?
 fi
+# a boot only for the seed's table, under QEMU -icount
+if grep -q 'iopf.bench=seed' /proc/cmdline; then
+	/bin/iopf-bench --seed-table 2>&1
+	/bin/debug-exit $?
+fi
 
 timeout=$(sed -n 's/.*iopf.test_timeout=\([0-9]*\).*/\1/p' /proc/cmdline)
 [ -n "$timeout" ] || timeout=120
