@@ -603,6 +603,16 @@ static uint32_t entry_pages(const struct vfio_iopf_resolve_entry *e, uint32_t n)
 	return (uint32_t)MIN(pages, (uint64_t)UINT32_MAX);
 }
 
+/* Entries of @e that answer a fault: map-only ones have no cookie. */
+static uint32_t count_faults(const struct vfio_iopf_resolve_entry *e, uint32_t n)
+{
+	uint32_t faults = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		faults += e[i].cookie != 0;
+	return faults;
+}
+
 static int submit(struct resolver *r, uint32_t n)
 {
 	struct vfio_iopf_resolve *b = r->batch;
@@ -640,12 +650,16 @@ static int submit(struct resolver *r, uint32_t n)
 			return 0;
 		n -= b->out_done;
 		if (tries == RESOLVER_RESOLVE_TRIES) {
-			r->stats.abandoned += n;
-			log_ratelimit_struct_errno(LOG_WARNING, e < 0 ? e : -EAGAIN,
-						   IOPF_MESSAGE_FAULT_UNRESOLVED,
-						   LOG_FIELDS(LOG_FIELD_U64("FAULTS", n)),
-						   "Resolving stopped short %u times; leaving %u faults to the kernel's timeout: %m",
-						   tries, n);
+			uint32_t faults = count_faults(b->entries, n);
+
+			/* a map-only entry answers none: a later fault maps its pages */
+			r->stats.abandoned += faults;
+			if (faults)
+				log_ratelimit_struct_errno(LOG_WARNING, e < 0 ? e : -EAGAIN,
+							   IOPF_MESSAGE_FAULT_UNRESOLVED,
+							   LOG_FIELDS(LOG_FIELD_U64("FAULTS", faults)),
+							   "Resolving stopped short %u times; leaving %u faults to the kernel's timeout: %m",
+							   tries, faults);
 			return 0;
 		}
 		r->stats.retries++;
@@ -741,6 +755,9 @@ static int map_ahead(struct resolver *r)
 		ret = submit(r, 1);
 		if (ret < 0)
 			return ret;
+		/* given up after transient failures: the chunk is left to faults, the rest to a later turn */
+		if (r->batch->out_done == 0)
+			break;
 		if (e->out_result == 0)
 			r->stats.ahead_bytes += w.size;
 		/* Out of locked memory: the rest would fail too; faults ask for what they need. */

@@ -52,7 +52,7 @@ struct resolver_stats {
 	uint64_t stale;          /* entries for faults already answered (ENOENT) */
 	uint64_t bad_records;    /* records with cookie 0, which the kernel never writes */
 	uint64_t retries;        /* resolve calls repeated for entries left undone */
-	uint64_t abandoned;      /* entries left to the kernel's timeout after the retries */
+	uint64_t abandoned;      /* faults left to the kernel's timeout after the retries */
 	uint64_t released;       /* bytes released to keep to the budget */
 	uint64_t reclaimed;      /* bytes released for being idle */
 	uint64_t release_errors; /* release calls that failed */

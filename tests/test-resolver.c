@@ -7,6 +7,7 @@
  * drain handles a bounded number of records before the loop serves others.
  */
 #include <poll.h>
+#include <stddef.h>
 #include <unistd.h>
 #include <stdio.h>
 
@@ -23,6 +24,8 @@
  */
 struct flaky {
 	struct iopf_backend inner;
+	unsigned fault_on_call;  /* the call after which the first device faults at fault_offset */
+	uint64_t fault_offset;
 	unsigned fail_calls;
 	int fail_errno;
 	uint32_t done_max;
@@ -45,6 +48,8 @@ static int flaky_set_resolver(void *data, const struct vfio_iopf_set_resolver *a
 	return f->inner.ops->set_resolver(f->inner.data, arg);
 }
 
+static void fault_devices(struct harness *h, uint32_t n, uint64_t offset);
+
 static int flaky_resolve(void *data, struct vfio_iopf_resolve *arg)
 {
 	struct flaky *f = data;
@@ -62,6 +67,11 @@ static int flaky_resolve(void *data, struct vfio_iopf_resolve *arg)
 	if (e >= 0 && f->entry_error && arg->out_done) {
 		arg->entries[0].out_result = f->entry_error;
 		f->entry_error = 0;
+	}
+	if (f->fault_on_call && f->calls == f->fault_on_call) {
+		f->fault_on_call = 0;
+		fault_devices((struct harness *)((char *)f - offsetof(struct harness, flaky)), 1,
+			      f->fault_offset);
 	}
 	return e;
 }
@@ -170,6 +180,15 @@ static bool eventfd_signalled(int fd)
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
 	return poll(&p, 1, 0) == 1;
+}
+
+/* Reads away what the simulator's faults and earlier kicks signalled. */
+static void drain_eventfd(int fd)
+{
+	eventfd_t v;
+
+	if (eventfd_signalled(fd))
+		ck_assert_int_eq(eventfd_read(fd, &v), 0);
 }
 
 START_TEST(a_refused_entry_makes_the_next_windows_cautious)
@@ -544,7 +563,7 @@ static void setup_map_ahead_256(struct harness *h)
  * A budget set while map-ahead ranges are queued (iopfctl budget set):
  * what is queued is not mapped past it (fixed:256 answered early, then a
  * 16-page budget: 40 kicks would map the rest of the window, 256 pages,
- * and more).
+ * many times over).
  */
 START_TEST(a_budget_set_stops_the_map_ahead_queue)
 {
@@ -586,10 +605,62 @@ START_TEST(a_fault_that_caught_up_claims_its_queued_range)
 	/* map-ahead calls tell the stall meter nothing of a page's cost */
 	ck_assert_uint_eq(h.resolver->stall.ncalls, 4);
 	/* a kick maps ahead 8 pages a call from page 16, the 16 from page 64 mapped already */
+	drain_eventfd(h.resolver->eventfd);
 	ck_assert_int_eq(resolver_serve(h.resolver, RESOLVER_KICK), 0);
 	ck_assert_uint_eq(sim_pinned(&h), 16 + 256 + 16 + 8 * RESOLVER_AHEAD_CALLS_PER_TURN - 16);
 	ck_assert_uint_eq(h.resolver->stall.ncalls, 4);
 	/* and leaves the rest to the next turn of the loop */
+	ck_assert(eventfd_signalled(h.resolver->eventfd));
+	teardown(&h);
+}
+END_TEST
+
+/*
+ * A fault that arrives while a turn maps ahead stops it after the call
+ * under way: the fault goes first, at the next turn (fixed:256 answered
+ * early, 240 pages queued; the fault comes during the second call).
+ */
+START_TEST(map_ahead_stops_for_a_fault_between_calls)
+{
+	struct harness h;
+	uint32_t ready;
+
+	setup_map_ahead_256(&h);
+	serve_one_fault(&h, 0);
+	h.flaky.calls = 0;
+	h.flaky.fault_on_call = 2;
+	h.flaky.fault_offset = UINT64_C(8) << 20;
+	ck_assert_int_eq(resolver_serve(h.resolver, RESOLVER_KICK), 0);
+	ck_assert_uint_eq(h.flaky.calls, 2);
+	ck_assert_uint_eq(sim_pinned(&h), 16 + 2 * 8);
+	ck_assert_int_eq(iopf_ring_ready(&h.resolver->ring, h.resolver->head, &ready), 0);
+	ck_assert_uint_eq(ready, 1);
+	ck_assert_int_eq(resolver_drain(h.resolver), 1);
+	wait_devices(&h, 1);
+	teardown(&h);
+}
+END_TEST
+
+/*
+ * A map-ahead call that fails transiently RESOLVER_RESOLVE_TRIES times is
+ * given up: no fault is counted as abandoned, nothing as mapped ahead, and
+ * the turn ends, kicking itself for the rest.
+ */
+START_TEST(a_map_ahead_call_given_up_abandons_no_fault)
+{
+	struct harness h;
+
+	setup_map_ahead_256(&h);
+	serve_one_fault(&h, 0);
+	drain_eventfd(h.resolver->eventfd);
+	h.flaky.calls = 0;
+	h.flaky.fail_calls = RESOLVER_RESOLVE_TRIES;
+	h.flaky.fail_errno = -EINTR;
+	ck_assert_int_eq(resolver_serve(h.resolver, RESOLVER_KICK), 0);
+	ck_assert_uint_eq(h.flaky.calls, RESOLVER_RESOLVE_TRIES);
+	ck_assert_uint_eq(h.resolver->stats.abandoned, 0);
+	ck_assert_uint_eq(h.resolver->stats.ahead_bytes, 0);
+	ck_assert_uint_eq(sim_pinned(&h), 16);
 	ck_assert(eventfd_signalled(h.resolver->eventfd));
 	teardown(&h);
 }
@@ -691,7 +762,7 @@ START_TEST(a_failed_release_stays_counted)
 END_TEST
 
 TEST_MAIN("resolver", a_failed_release_stays_counted, a_budget_set_later_holds_for_what_was_pinned_before,
-	  a_budget_set_stops_the_map_ahead_queue, a_fault_that_caught_up_claims_its_queued_range, a_run_is_answered_early_beside_other_devices_faults, counts_a_pace_sample_once, notices_a_takeover_signalled_with_faults_to_drain, asks_whether_displaced_only_when_the_kernel_signalled, a_refused_entry_makes_the_next_windows_cautious, retries_what_a_resolve_call_left_undone,
+	  a_budget_set_stops_the_map_ahead_queue, a_fault_that_caught_up_claims_its_queued_range, map_ahead_stops_for_a_fault_between_calls, a_map_ahead_call_given_up_abandons_no_fault, a_run_is_answered_early_beside_other_devices_faults, counts_a_pace_sample_once, notices_a_takeover_signalled_with_faults_to_drain, asks_whether_displaced_only_when_the_kernel_signalled, a_refused_entry_makes_the_next_windows_cautious, retries_what_a_resolve_call_left_undone,
 	  leaves_faults_to_the_kernel_when_retries_run_out, stops_serving_an_unusable_fd, refuses_a_producer_index_behind_or_too_far_ahead,
 	  keeps_its_own_consumer_index, drains_a_bounded_number_of_records_then_yields,
 	  tracks_a_bounded_number_of_devices, reclaims_what_no_fault_used)
