@@ -9,8 +9,11 @@
  * 200 ns each under TCG) run while a SCHED_FIFO thread sleeps 1 ms at a
  * time; with one CPU
  * and no preemption (the normal flavour) the thread gets the CPU only where
- * the kernel yields.  It must never wait longer than GAP_MAX_MS, and the
- * calls must take long enough for that to mean something.
+ * the kernel yields.  It must never wait longer than GAP_MAX_MS or a tenth
+ * of the longest call, whichever is longer, and the calls must take long
+ * enough for that to mean something.  Without the yield it waits out a
+ * whole call.  Under KASAN the calls take 14 s, and a compile beside the
+ * guest on the 2-CPU host once stretched a wait to 44 ms there.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -71,13 +74,13 @@ int main(void)
 	}
 	atomic_store(&stop, 1);
 	t_check(pthread_join(ticker, NULL) == 0);
-	fprintf(stderr, "%d calls of %d map-only entries over a mapped %llu MiB: the longest %.1f ms; the ticker waited %.1f ms at most (at most %d)\n",
+	fprintf(stderr, "%d calls of %d map-only entries over a mapped %llu MiB: the longest %.1f ms; the ticker waited %.1f ms at most (at most %.1f)\n",
 		CALLS, VFIO_IOPF_RESOLVE_MAX, SIZE >> 20, longest_us / 1e3, worst_gap_us / 1e3,
-		GAP_MAX_MS);
+		longest_us / 10 > GAP_MAX_MS * 1e3 ? longest_us / 1e4 : GAP_MAX_MS);
 	t_check(t_iopf_info(fd).out_mapped_pages == SIZE / PG);
 	if (longest_us < 4 * GAP_MAX_MS * 1e3)
 		t_fail("the calls took %.1f ms at most: too short to tell", longest_us / 1e3);
-	if (worst_gap_us > GAP_MAX_MS * 1e3)
+	if (worst_gap_us > GAP_MAX_MS * 1e3 && worst_gap_us > longest_us / 10)
 		t_fail("the walk over mapped blocks kept the CPU for %.1f ms", worst_gap_us / 1e3);
 	t_check(t_unmap(v.container, IOVA, SIZE, NULL) == 0);
 	t_check(t_locked_kb() == 0);
