@@ -743,9 +743,10 @@ static int map_ahead(struct resolver *r)
 	uint32_t n;
 	int ret;
 
+	if (!r->map_ahead)
+		return 0;
 	for (unsigned calls = 0; calls < RESOLVER_AHEAD_CALLS_PER_TURN; calls++) {
-		if (!r->map_ahead || iopf_ring_ready(&r->ring, r->head, &n) < 0 || n > 0 ||
-		    !ahead_take(&r->ahead, chunk, &w))
+		if (iopf_ring_ready(&r->ring, r->head, &n) < 0 || n > 0 || !ahead_take(&r->ahead, chunk, &w))
 			return 0;
 		*e = (struct vfio_iopf_resolve_entry) {
 			.map_iova = w.iova,
