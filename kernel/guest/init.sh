@@ -19,9 +19,11 @@ if grep -q 'iopf.bench=eager' /proc/cmdline; then
 	/bin/iopf-pci-bench 2>&1
 	/bin/debug-exit $?
 fi
-# a boot only for the seed's table, under QEMU -icount
+# a boot only for the seed's table, under QEMU -icount, once for each engine
+# page time of iopf.seed_engine_ns=A,B,... (0: the engine is the CPU)
 if grep -q 'iopf.bench=seed' /proc/cmdline; then
-	/bin/iopf-bench --seed-table 2>&1
+	engines=$(sed -n 's/.*iopf.seed_engine_ns=\([0-9,]*\).*/\1/p' /proc/cmdline | tr , ' ')
+	/bin/iopf-bench --seed-table $engines 2>&1
 	/bin/debug-exit $?
 fi
 

@@ -31,6 +31,9 @@
 #                       figures are guest instructions (default 2)
 #   IOPF_SEED_BOOTS     boots that only print the seed's table, under QEMU
 #                       -icount (normal flavour; default 1, 0 skips them)
+#   IOPF_SEED_ENGINE_NS the mock engine's page times for that table, one
+#                       table each (default "0,25000": the CPU copying, and
+#                       an engine beside the CPU at 25 us a page)
 
 set -euo pipefail
 
@@ -412,7 +415,7 @@ if [ "$flavour" = normal ] && [ "${IOPF_BENCH:-1}" != 0 ] && [ "${IOPF_SEED_BOOT
 		log "seed table boot $i: QEMU TCG -icount, serial log $serial"
 		t0=$(date +%s)
 		qrc=$(qemu_run "$serial" "$bzimage" 2560M 1 \
-			"console=ttyS0 panic=-1 oops=panic norandmaps iopf.bench=seed vfio_iommu_type1.allow_unsafe_interrupts=1" \
+			"console=ttyS0 panic=-1 oops=panic norandmaps iopf.bench=seed iopf.seed_engine_ns=${IOPF_SEED_ENGINE_NS:-0,25000} vfio_iommu_type1.allow_unsafe_interrupts=1" \
 			-icount shift=0,sleep=off)
 		grep -E '^IOPF-BENCH' "$serial" || true
 		if [ "$qrc" != 1 ] || splat_lines "$serial" | grep -q .; then
