@@ -13,9 +13,6 @@
  * resolved by the timeout work at once, with the right data.
  */
 #define _GNU_SOURCE
-#include <signal.h>
-#include <sys/wait.h>
-#include "iopf_ring.h"
 #include "iopf_long_resolve.h"
 
 #define PG		4096ULL
@@ -42,24 +39,13 @@ int main(void)
 	struct t_timed_dma d = { 0 };
 	struct t_long_resolve lr;
 	double call_ms, killed_us;
-	int p[2], status;
 	struct t_vfio v;
 	struct t_ring r;
 	pid_t pid;
-	char c;
+	int p[2];
 
-	t_mock_setup(MOCK_FAULTING, &v);
-	t_ring_setup(v.container, &r, 60000);
-	t_fill(mem, SIZE, 8);
-	t_check(t_map(v.container, mem, IOVA, SIZE, T_RW) == 0);
-
-	call_ms = t_long_resolve_setup(&lr, v.container, r.fd, BIG_IOVA);
-	if (call_ms < 100)
-		t_fail("the long RESOLVE took %.1f ms: too short to kill a task behind it",
-		       call_ms);
 	/* the fault, handed to the resolver and left outstanding */
-	t_timed_dma_start(&d, v.device, IOVA, 4 * call_ms + 10000);
-	t_ring_next(&r);
+	call_ms = t_fault_behind_long_resolve(&v, &r, &lr, &d, mem, IOVA, SIZE, BIG_IOVA, 8);
 	/* the ring's mapping holds the file too: only the child's fd may */
 	t_check(munmap(r.map, r.off.mmap_size) == 0);
 
@@ -69,13 +55,8 @@ int main(void)
 	if (pid == 0)
 		close_child(&lr, call_ms, p[1]);
 	t_check(close(r.fd) == 0);
-	t_check(read(p[0], &c, 1) == 1);
-	/* the child's RESOLVE is still running: it took call_ms alone */
-	usleep(call_ms * 1000 / 8);
-	t_check(kill(pid, SIGKILL) == 0);
-	killed_us = t_now_us();
-	t_check(waitpid(pid, &status, 0) == pid);
-	t_check(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	/* the child's RESOLVE is still running then: it took call_ms alone */
+	killed_us = t_kill_waiting_child(pid, p[0], call_ms * 1000 / 8);
 	t_check(pthread_join(d.thread, NULL) == 0);
 
 	printf("a long RESOLVE took %.1f ms; the fault was answered %.1f ms after the kill: status %d\n",

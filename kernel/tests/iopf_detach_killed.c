@@ -11,9 +11,6 @@
  * must be resolved by the timeout work at once, with the right data.
  */
 #define _GNU_SOURCE
-#include <signal.h>
-#include <sys/wait.h>
-#include "iopf_ring.h"
 #include "iopf_long_resolve.h"
 
 #define PG		4096ULL
@@ -41,26 +38,15 @@ int main(void)
 	struct t_timed_dma d = { 0 };
 	struct vfio_iopf_info info;
 	double call_ms, killed_us;
-	int p[2], status;
 	struct t_long_resolve lr;
 	pthread_t holder;
 	struct t_vfio v;
 	struct t_ring r;
 	pid_t pid;
-	char c;
+	int p[2];
 
-	t_mock_setup(MOCK_FAULTING, &v);
-	t_ring_setup(v.container, &r, 60000);
-	t_fill(mem, SIZE, 6);
-	t_check(t_map(v.container, mem, IOVA, SIZE, T_RW) == 0);
-
-	call_ms = t_long_resolve_setup(&lr, v.container, r.fd, BIG_IOVA);
-	if (call_ms < 100)
-		t_fail("the long RESOLVE took %.1f ms: too short to kill a task waiting behind it",
-		       call_ms);
 	/* the fault, handed to the resolver and left outstanding; it waits for the whole RESOLVE */
-	t_timed_dma_start(&d, v.device, IOVA, 4 * call_ms + 10000);
-	t_ring_next(&r);
+	call_ms = t_fault_behind_long_resolve(&v, &r, &lr, &d, mem, IOVA, SIZE, BIG_IOVA, 6);
 
 	lr.end_us = 0;
 	t_check(pthread_create(&holder, NULL, t_long_resolve, &lr) == 0);
@@ -70,13 +56,8 @@ int main(void)
 	t_check(pid >= 0);
 	if (pid == 0)
 		detach_child(r.fd, r.efd, p[1]);
-	t_check(read(p[0], &c, 1) == 1);
-	/* in its DETACH by now, waiting for the lock */
-	usleep(call_ms * 1000 / 8);
-	t_check(kill(pid, SIGKILL) == 0);
-	killed_us = t_now_us();
-	t_check(waitpid(pid, &status, 0) == pid);
-	t_check(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	/* in its DETACH by then, waiting for the lock */
+	killed_us = t_kill_waiting_child(pid, p[0], call_ms * 1000 / 8);
 	t_check(pthread_join(holder, NULL) == 0);
 	if (lr.end_us <= killed_us)
 		t_fail("the RESOLVE ended before the kill: the DETACH did not run killed");

@@ -9,8 +9,10 @@
 #define IOPF_LONG_RESOLVE_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <sys/mman.h>
-#include "iopf_mock.h"
+#include <sys/wait.h>
+#include "iopf_ring.h"
 
 #define T_ALIASED_SIZE	(4ULL << 30)
 #define T_ALIAS		(16ULL << 20)
@@ -132,6 +134,57 @@ static inline void t_timed_dma_start(struct t_timed_dma *d, int device,
 	d->iova = iova;
 	d->wait_ms = wait_ms;
 	t_check(pthread_create(&d->thread, NULL, t_timed_dma_thread, d) == 0);
+}
+
+/*
+ * The start of a test that kills a caller waiting behind a long RESOLVE: a
+ * faulting mock device in @v whose resolver @r times out after 60 s, @size
+ * bytes at @mem filled with @seed and mapped at @iova, @lr calibrated at
+ * @big_iova, and @d reading @iova, its fault taken off the ring and left
+ * outstanding for four long RESOLVEs and 10 s more.  Returns the long
+ * RESOLVE's time in ms, and fails the test if it is too short to kill a
+ * task waiting behind it.
+ */
+static inline double t_fault_behind_long_resolve(struct t_vfio *v, struct t_ring *r,
+						 struct t_long_resolve *lr,
+						 struct t_timed_dma *d,
+						 unsigned char *mem, __u64 iova,
+						 __u64 size, __u64 big_iova,
+						 unsigned int seed)
+{
+	double call_ms;
+
+	t_mock_setup(MOCK_FAULTING, v);
+	t_ring_setup(v->container, r, 60000);
+	t_fill(mem, size, seed);
+	t_check(t_map(v->container, mem, iova, size, T_RW) == 0);
+	call_ms = t_long_resolve_setup(lr, v->container, r->fd, big_iova);
+	if (call_ms < 100)
+		t_fail("the long RESOLVE took %.1f ms: too short to kill a task waiting behind it",
+		       call_ms);
+	t_timed_dma_start(d, v->device, iova, 4 * call_ms + 10000);
+	t_ring_next(r);
+	return call_ms;
+}
+
+/*
+ * Kills @pid, a child that writes a byte to @pipefd before it starts to
+ * wait behind a long RESOLVE, @wait_us after that byte, and reaps it.
+ * Returns when it was killed.
+ */
+static inline double t_kill_waiting_child(pid_t pid, int pipefd, unsigned int wait_us)
+{
+	double killed_us;
+	int status;
+	char c;
+
+	t_check(read(pipefd, &c, 1) == 1);
+	usleep(wait_us);
+	t_check(kill(pid, SIGKILL) == 0);
+	killed_us = t_now_us();
+	t_check(waitpid(pid, &status, 0) == pid);
+	t_check(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	return killed_us;
 }
 
 #endif /* IOPF_LONG_RESOLVE_H */
