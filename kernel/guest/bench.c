@@ -18,7 +18,6 @@
 #define GIB	(1ULL << 30)
 #define PG	4096
 #define IOVA	0x40000000ULL
-#define ENGINE_PAGE_NS	"/sys/module/vfio_iopf_mock/parameters/page_ns"
 
 static int cmp_d(const void *a, const void *b)
 {
@@ -222,6 +221,16 @@ static void hres_wait(void)
 	t_check(!"high-resolution timers active within 10 s");
 }
 
+/* A row of the seed's table as measured: a message's time eager and with iopfd, its faults. */
+struct seed_row {
+	double eager, lazy, faults;
+};
+
+static double slowdown(const struct seed_row *m)
+{
+	return m->lazy / m->eager - 1;
+}
+
 /*
  * The seed's table (slowdown against static pinning), here against eager
  * pinning, and the issue's goals for it: the default, plain auto (which
@@ -265,13 +274,12 @@ static void seed_table(unsigned int engine_ns)
 		{ "auto:16:64", NULL, 10, 0, 8, "-" },
 		[REUSED] = { "auto", NULL, 1, 1, 1000, "-" },
 	};
-	/* per row: a message's time eager and with iopfd, and its faults */
-	struct { double eager, lazy, faults; } m[sizeof(rows) / sizeof(rows[0])];
+	struct seed_row m[sizeof(rows) / sizeof(rows[0])];
 	double fault_us, page_us, none;
 	char engine[64], ns[16];
 
 	snprintf(ns, sizeof(ns), "%u", engine_ns);
-	t_write_str(ENGINE_PAGE_NS, ns);
+	t_write_str(MOCK_PAGE_NS, ns);
 	hres_wait();
 	if (engine_ns)
 		snprintf(engine, sizeof(engine), ", engine %.1f us a page", engine_ns / 1e3);
@@ -285,7 +293,7 @@ static void seed_table(unsigned int engine_ns)
 		       engine, rows[i].mib, rows[i].reuse ? "reused buffers" : "fresh buffers",
 		       rows[i].count, rows[i].reuse ? "sends" : "messages", rows[i].policy,
 		       rows[i].extra ? " " : "", rows[i].extra ?: "", m[i].lazy, m[i].eager,
-		       100 * (m[i].lazy / m[i].eager - 1), m[i].faults, rows[i].seed);
+		       100 * slowdown(&m[i]), m[i].faults, rows[i].seed);
 	}
 	/*
 	 * What a fault and a page cost the device here, from two rows as the
@@ -299,7 +307,7 @@ static void seed_table(unsigned int engine_ns)
 	       engine, fault_us, page_us, m[0].eager / (2.0 * (rows[0].mib << 8)));
 	for (int i = 0; i < 2; i++) {
 		int f = i ? SEED_10M : SEED_1M, a = i ? AUTO_10M : AUTO_1M;
-		double fixed = m[f].lazy / m[f].eager - 1, dflt = m[a].lazy / m[a].eager - 1;
+		double fixed = slowdown(&m[f]), dflt = slowdown(&m[a]);
 		/* one fault a buffer, pinning its pages alone, before the answer */
 		double least = (2 * fault_us + 2.0 * (rows[a].mib << 8) * page_us) / m[a].eager;
 
@@ -308,9 +316,9 @@ static void seed_table(unsigned int engine_ns)
 		       dflt <= fixed / 2 ? "met" : "MISSED", 100 * least, fixed > 0 ? least / fixed : 0);
 	}
 	printf("IOPF-BENCH: seed table goal%s, reused buffers: auto %+.1f %% (at most 1 %%): %s\n",
-	       engine, 100 * (m[REUSED].lazy / m[REUSED].eager - 1),
+	       engine, 100 * slowdown(&m[REUSED]),
 	       m[REUSED].lazy <= 1.01 * m[REUSED].eager ? "met" : "MISSED");
-	t_write_str(ENGINE_PAGE_NS, "0");
+	t_write_str(MOCK_PAGE_NS, "0");
 }
 
 int main(int argc, char **argv)

@@ -36,6 +36,9 @@ struct vfio_iopf_mock_dma {
 #define MOCK_FAULTING2	1
 #define MOCK_NOFAULT	2	/* index of a device that cannot */
 
+/* the engine's time a page, 0 for as fast as the CPU copies (the mock's page_ns) */
+#define MOCK_PAGE_NS	"/sys/module/vfio_iopf_mock/parameters/page_ns"
+
 struct t_vfio {
 	int container;
 	int group;

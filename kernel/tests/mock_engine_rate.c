@@ -10,12 +10,11 @@
 #define IOVA	0x100000ULL
 #define PAGES	64
 #define SIZE	(PAGES * 4096)
-#define PAGE_NS	"/sys/module/vfio_iopf_mock/parameters/page_ns"
 
 /* later tests in the boot must find the engine as fast as the CPU */
 static void engine_unpaced(void)
 {
-	t_write_str(PAGE_NS, "0");
+	t_write_str(MOCK_PAGE_NS, "0");
 }
 
 static double cpu_us(void)
@@ -39,7 +38,7 @@ int main(void)
 	t_check(t_map(v.container, mem, IOVA, SIZE, T_RW) == 0);
 
 	atexit(engine_unpaced);
-	t_write_str(PAGE_NS, "1000000");	/* 1 ms a page */
+	t_write_str(MOCK_PAGE_NS, "1000000");	/* 1 ms a page */
 	memset(buf, 0, SIZE);
 	t0 = t_now_us();
 	cpu0 = cpu_us();
